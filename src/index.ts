@@ -1,0 +1,39 @@
+/**
+ * longrun: a client for google.longrunning.Operations over gRPC (and REST).
+ * The public surface, nothing else.
+ */
+export { OperationsClient, type OperationsClientOptions } from './client';
+export {
+  Code,
+  OperationsError,
+  codeName,
+  type ErrorDetail,
+  type OperationsErrorInit,
+  type UnknownErrorDetail,
+} from './errors';
+export { MAX_NAME_LENGTH, OPTIMIZATION_V1_TEMPLATE, operationName } from './names';
+export { DEFAULT_TIMEOUT_MS } from './policy';
+export type {
+  Any,
+  BadRequest,
+  DebugInfo,
+  ErrorDetailType,
+  ErrorDetailTypes,
+  ErrorInfo,
+  Help,
+  LocalizedMessage,
+  Operation,
+  PreconditionFailure,
+  QuotaFailure,
+  RequestInfo,
+  ResourceInfo,
+  RetryInfo,
+  Status,
+} from './proto';
+export type { CallOptions, Metadata, MethodKey, Transport, UnaryCall } from './transport';
+export {
+  DEFAULT_CHANNEL_OPTIONS,
+  DEFAULT_GRPC_ADDRESS,
+  createGrpcTransport,
+  type GrpcTransportOptions,
+} from './transports/grpc';

@@ -1,0 +1,118 @@
+/**
+ * Operation resource names: validation against an API's name template, parsing and
+ * formatting. Validation runs in linear time over the input and builds no regular
+ * expression from it.
+ */
+import { Code, OperationsError } from './errors';
+
+/** Optimization v1's operation names: `projects/{project}/operations/{operation}`. */
+export const OPTIMIZATION_V1_TEMPLATE = 'projects/*/operations/*';
+
+/** The longest name longrun sends, in UTF-16 code units. */
+export const MAX_NAME_LENGTH = 1024;
+
+type Segment = { kind: 'literal'; text: string } | { kind: 'one' } | { kind: 'rest' };
+
+/** A compiled name template such as `projects/*\/operations/*` or `operations/**`. */
+export interface NameTemplate {
+  readonly source: string;
+  readonly segments: readonly Segment[];
+}
+
+const compiled = new Map<string, NameTemplate>();
+
+/** Compiles a template: `/`-separated literals, `*` (one segment) and a final `**` (one or more). */
+export function compileTemplate(source: string): NameTemplate {
+  const cached = compiled.get(source);
+  if (cached) return cached;
+  const parts = source.split('/');
+  const segments = parts.map((part, i): Segment => {
+    if (part === '*') return { kind: 'one' };
+    if (part === '**') {
+      if (i !== parts.length - 1) throw new TypeError(`name template ${source}: "**" must be the last segment`);
+      return { kind: 'rest' };
+    }
+    if (part === '' || part.includes('*')) throw new TypeError(`name template ${source}: bad segment "${part}"`);
+    return { kind: 'literal', text: part };
+  });
+  const template = { source, segments };
+  compiled.set(source, template);
+  return template;
+}
+
+function invalid(what: string, name: string, problem: string): OperationsError {
+  return new OperationsError(Code.INVALID_ARGUMENT, `invalid ${what} ${quote(name)}: ${problem}`);
+}
+
+/** A short, safe rendering of untrusted input for an error message. */
+function quote(text: string): string {
+  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return JSON.stringify(shown);
+}
+
+/**
+ * Checks `name` against `template`; returns it unchanged or throws an OperationsError
+ * with code INVALID_ARGUMENT that says what is wrong.
+ */
+export function validateName(name: unknown, template: NameTemplate, what = 'operation name'): string {
+  if (typeof name !== 'string') {
+    throw new OperationsError(Code.INVALID_ARGUMENT, `${what} must be a string, got ${typeof name}`);
+  }
+  if (name.length === 0) throw new OperationsError(Code.INVALID_ARGUMENT, `${what} is empty`);
+  if (name.length > MAX_NAME_LENGTH) {
+    throw invalid(what, name, `longer than ${MAX_NAME_LENGTH} characters (${name.length})`);
+  }
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) throw invalid(what, name, `control character at position ${i}`);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = name.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) throw invalid(what, name, `unpaired surrogate at position ${i}`);
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      throw invalid(what, name, `unpaired surrogate at position ${i}`);
+    }
+  }
+  const problem = mismatch(name.split('/'), template);
+  if (problem !== undefined) throw invalid(what, name, `${problem} (expected ${template.source})`);
+  return name;
+}
+
+/** Why `parts` doesn't match the template, or undefined when it does. */
+function mismatch(parts: readonly string[], template: NameTemplate): string | undefined {
+  const { segments } = template;
+  const last = segments[segments.length - 1];
+  const open = last?.kind === 'rest';
+  if (open ? parts.length < segments.length : parts.length !== segments.length) {
+    return `${parts.length} segment${parts.length === 1 ? '' : 's'}`;
+  }
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const segment = segments[Math.min(i, segments.length - 1)] as Segment;
+    if (segment.kind === 'literal') {
+      if (part !== segment.text) return `segment ${i + 1} must be "${segment.text}"`;
+    } else if (part === '') {
+      return `segment ${i + 1} is empty`;
+    } else if (part === '.' || part === '..') {
+      return `segment ${i + 1} is "${part}"`;
+    }
+  }
+  return undefined;
+}
+
+/** The values of a name's variable segments, in order: `projects/p/operations/o` -> `['p', 'o']`. */
+export function nameVariables(name: string, template: NameTemplate): string[] {
+  validateName(name, template);
+  const parts = name.split('/');
+  const values: string[] = [];
+  template.segments.forEach((segment, i) => {
+    if (segment.kind === 'one') values.push(parts[i] as string);
+    if (segment.kind === 'rest') values.push(parts.slice(i).join('/'));
+  });
+  return values;
+}
+
+/** `operationName('demo', 'op-1')` -> `projects/demo/operations/op-1` (Optimization v1), validated. */
+export function operationName(project: string, operation: string): string {
+  return validateName(`projects/${project}/operations/${operation}`, compileTemplate(OPTIMIZATION_V1_TEMPLATE));
+}

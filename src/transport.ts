@@ -1,0 +1,43 @@
+/**
+ * THE interface both transports implement, and the per-call options. The client is
+ * written once over it; a transport converts its own failures to OperationsError.
+ */
+import type { MethodKey, RequestOf, ResponseOf } from './proto';
+
+export type { MethodKey, RequestOf, ResponseOf } from './proto';
+
+/** Request metadata: gRPC metadata or HTTP headers. Keys are lower-case ASCII. */
+export type Metadata = Readonly<Record<string, string>>;
+
+/** Options of one call. */
+export interface CallOptions {
+  /** The call's deadline, in milliseconds from now (a gRPC deadline, or the whole HTTP exchange). */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Aborts the RPC (not the operation). The call rejects with an OperationsError whose code is
+   * CANCELLED and whose `aborted` is true; an already-aborted signal sends nothing.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /** Extra request metadata (gRPC) or headers (REST). */
+  readonly metadata?: Metadata | undefined;
+}
+
+/** One unary call as the client hands it to a transport: everything already resolved. */
+export interface UnaryCall<K extends MethodKey> {
+  readonly method: K;
+  readonly request: RequestOf<K>;
+  /** Absolute deadline (`Date.now()` clock), or undefined for none. */
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly metadata: Metadata | undefined;
+}
+
+/** A way to reach a google.longrunning.Operations service. */
+export interface Transport {
+  /** `grpc` or `rest`: for logs and the `x-goog-api-client` header. */
+  readonly kind: string;
+  /** Runs one unary call; rejects only with OperationsError. */
+  unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>>;
+  /** Closes connections; calls after close fail. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,128 @@
+/**
+ * The native transport: google.longrunning.Operations over @grpc/grpc-js with the
+ * ts-proto codecs. grpc-js' callback API is wrapped once, here, into an
+ * AbortSignal-aware promise; its failures become OperationsError here and nowhere else.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Code, OperationsError, abortedError, detailsFromStatusBytes, isCode, type ErrorDetail } from '../errors';
+import { grpcMethod, type GrpcMethod, type MethodKey, type ResponseOf } from '../proto';
+import type { Metadata, Transport, UnaryCall } from '../transport';
+
+/** Where and how to reach the service over gRPC. */
+export interface GrpcTransportOptions {
+  /** A grpc-js target: `host:port`, `dns:host:port`, `unix:path`. Default `optimization.googleapis.com:443`. */
+  readonly address?: string;
+  /** Plaintext (no TLS). Default false: TLS with the system's roots. Ignored when `credentials` is given. */
+  readonly insecure?: boolean;
+  /** The channel's credentials, when TLS with the system's roots isn't what you need. */
+  readonly credentials?: grpc.ChannelCredentials;
+  /**
+   * grpc-js channel options, passed through; they override longrun's defaults
+   * ({@link DEFAULT_CHANNEL_OPTIONS}).
+   */
+  readonly channelOptions?: grpc.ChannelOptions;
+}
+
+/** The default endpoint of Optimization v1 over gRPC. */
+export const DEFAULT_GRPC_ADDRESS = 'optimization.googleapis.com:443';
+
+/**
+ * Channel options longrun sets unless the caller overrides them: no service config from
+ * DNS (behaviour can't change behind the caller's back), no channelz bookkeeping per call.
+ */
+export const DEFAULT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.service_config_disable_resolution': 1,
+  'grpc.enable_channelz': 0,
+};
+
+const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+
+/** Creates a transport over one grpc-js channel. */
+export function createGrpcTransport(options: GrpcTransportOptions = {}): Transport {
+  return new GrpcTransport(options);
+}
+
+class GrpcTransport implements Transport {
+  readonly kind = 'grpc';
+  private readonly client: grpc.Client;
+  private closed = false;
+  private readonly methods = new Map<MethodKey, GrpcMethod<MethodKey>>();
+
+  constructor(options: GrpcTransportOptions) {
+    const credentials =
+      options.credentials ?? (options.insecure ? grpc.credentials.createInsecure() : grpc.credentials.createSsl());
+    this.client = new grpc.Client(options.address ?? DEFAULT_GRPC_ADDRESS, credentials, {
+      ...DEFAULT_CHANNEL_OPTIONS,
+      ...options.channelOptions,
+    });
+  }
+
+  private method<K extends MethodKey>(key: K): GrpcMethod<K> {
+    let method = this.methods.get(key);
+    if (!method) {
+      method = grpcMethod(key);
+      this.methods.set(key, method);
+    }
+    return method as GrpcMethod<K>;
+  }
+
+  unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
+    const { signal } = call;
+    if (this.closed) return Promise.reject(new OperationsError(Code.FAILED_PRECONDITION, 'transport is closed'));
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
+    const method = this.method(call.method);
+    return new Promise<ResponseOf<K>>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const grpcCall = this.client.makeUnaryRequest(
+        method.path,
+        method.serialize,
+        method.deserialize,
+        call.request,
+        toGrpcMetadata(call.metadata),
+        { deadline: call.deadline ?? Infinity },
+        (error, response) => {
+          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          if (error) reject(fromServiceError(error, signal));
+          else if (response === undefined) reject(new OperationsError(Code.INTERNAL, 'empty response'));
+          else resolve(response);
+        },
+      );
+      if (signal) {
+        onAbort = () => grpcCall.cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.client.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+function toGrpcMetadata(metadata: Metadata | undefined): grpc.Metadata {
+  const result = new grpc.Metadata();
+  if (metadata) for (const key in metadata) result.set(key, metadata[key] as string);
+  return result;
+}
+
+/** Converts a grpc-js ServiceError, decoding `grpc-status-details-bin` when present. */
+function fromServiceError(error: grpc.ServiceError, signal: AbortSignal | undefined): OperationsError {
+  if (error.code === grpc.status.CANCELLED && signal?.aborted) return abortedError(signal);
+  const code = isCode(error.code) ? error.code : Code.UNKNOWN;
+  const message = error.details || grpc.status[error.code] || 'unknown error';
+  // The code and message of the trailers win over those inside the details (gRPC spec).
+  let details: ErrorDetail[] = [];
+  const bin = error.metadata?.get(STATUS_DETAILS_KEY)[0];
+  if (bin instanceof Buffer) {
+    try {
+      details = detailsFromStatusBytes(bin);
+    } catch {
+      // Undecodable details: the status still reaches the caller, without them.
+    }
+  }
+  return new OperationsError(code, message, { details, cause: error });
+}
