@@ -58,7 +58,11 @@ export class OperationsClient {
     return this.transport.close();
   }
 
-  private call<K extends MethodKey>(method: K, request: RequestOf<K>, options: CallOptions = {}): Promise<ResponseOf<K>> {
+  private call<K extends MethodKey>(
+    method: K,
+    request: RequestOf<K>,
+    options: CallOptions = {},
+  ): Promise<ResponseOf<K>> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);

@@ -103,7 +103,6 @@ export class OperationsError extends Error {
     if (reason instanceof Error) return new OperationsError(code, reason.message, { cause: reason });
     return new OperationsError(code, String(reason), { cause: reason });
   }
-
 }
 
 /** The details of a serialized google.rpc.Status (gRPC's `grpc-status-details-bin`); throws on corrupt bytes. */

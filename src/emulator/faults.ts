@@ -1,0 +1,45 @@
+/**
+ * Faults a test asks the emulator for, per request, in the `x-longrun-fault` metadata entry
+ * (gRPC) or header (REST), as JSON:
+ *
+ *   {"delayMs": 300}                                  answer 300 ms late
+ *   {"code": 9, "message": "no", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+ *    "reason": "R", "domain": "d", "metadata": {}}]}  answer this status instead, with details
+ */
+import { Code, OperationsError, isCode } from '../errors';
+import type { Status } from '../proto';
+import { anyFromJson } from './proto';
+
+export const FAULT_HEADER = 'x-longrun-fault';
+
+export interface Fault {
+  readonly delayMs: number;
+  /** The status to answer with, instead of running the method. */
+  readonly status: Status | undefined;
+}
+
+const NO_FAULT: Fault = { delayMs: 0, status: undefined };
+
+/** Parses the header's value; a bad one is INVALID_ARGUMENT, so a test learns its mistake. */
+export function parseFault(header: string | undefined): Fault {
+  if (header === undefined || header === '') return NO_FAULT;
+  try {
+    const spec = JSON.parse(header) as unknown;
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new TypeError('not a JSON object');
+    const { delayMs = 0, code, message, details = [] } = spec as Record<string, unknown>;
+    if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new TypeError('delayMs must be a number >= 0');
+    if (code === undefined) return { delayMs, status: undefined };
+    if (!isCode(code) || code === Code.OK) throw new TypeError('code must be a google.rpc.Code other than OK');
+    if (!Array.isArray(details)) throw new TypeError('details must be an array');
+    return {
+      delayMs,
+      status: {
+        code,
+        message: typeof message === 'string' ? message : `injected ${Code[code]}`,
+        details: details.map(anyFromJson),
+      },
+    };
+  } catch (error) {
+    throw new OperationsError(Code.INVALID_ARGUMENT, `bad ${FAULT_HEADER}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,35 @@
+/** The emulator's log of the requests it received, so tests can assert what reached it. */
+
+export interface RecordedRequest {
+  readonly transport: 'grpc' | 'rest';
+  /** The Operations method, e.g. `CancelOperation`. */
+  readonly method: string;
+  /** The request's `name` field. */
+  readonly name: string;
+  /** The request's text metadata (gRPC) or headers (REST), keys lower-case. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Keeps the last `limit` requests (default 10,000), so a long run's memory stays flat. */
+export class Recorder {
+  private log: RecordedRequest[] = [];
+  /** Requests received since start or the last clear, including those no longer kept. */
+  count = 0;
+
+  constructor(private readonly limit = 10_000) {}
+
+  record(request: RecordedRequest): void {
+    this.count++;
+    this.log.push(request);
+    if (this.log.length > this.limit * 2) this.log = this.log.slice(-this.limit);
+  }
+
+  get requests(): readonly RecordedRequest[] {
+    return this.log.length > this.limit ? this.log.slice(-this.limit) : this.log;
+  }
+
+  clear(): void {
+    this.log = [];
+    this.count = 0;
+  }
+}

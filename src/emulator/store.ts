@@ -1,0 +1,195 @@
+/**
+ * The emulator's in-memory operations. An operation's state is computed from its script
+ * and the clock whenever it is read, so no timer runs per operation and 20,000 of them
+ * cost only memory.
+ */
+import { Code, OperationsError } from '../errors';
+import { compileTemplate, validateName, type NameTemplate } from '../names';
+import type { Any, Operation, Status } from '../proto';
+import { emptyAny, packProgress } from './proto';
+
+/**
+ * What CancelOperation does to an operation:
+ * - `honour`: the operation becomes done with `error.code = 1` (CANCELLED) at once;
+ * - `delayed`: the cancel is accepted and takes effect `cancelDelayMs` later;
+ * - `ignore`: the cancel is accepted and the operation completes anyway: when its run time
+ *   ends, or (for one that would run until cancelled) `cancelDelayMs` after the cancel;
+ * - `unimplemented`: CancelOperation answers UNIMPLEMENTED.
+ */
+export type CancelMode = 'honour' | 'delayed' | 'ignore' | 'unimplemented';
+
+export const CANCEL_MODES: readonly CancelMode[] = ['honour', 'delayed', 'ignore', 'unimplemented'];
+
+/** How an operation behaves once created. */
+export interface OperationSpec {
+  /** Its resource name; default `projects/emulator/operations/op-<n>`. */
+  readonly name?: string;
+  /** How long it runs before completing, in ms; default: until cancelled. */
+  readonly runForMs?: number;
+  /** Its response when it completes; default a packed google.protobuf.Empty. */
+  readonly response?: Any;
+  /** Its error when it completes (wins over `response`). */
+  readonly error?: Status;
+  /** What a cancel does; default the emulator's mode. */
+  readonly cancelMode?: CancelMode;
+  /** For `delayed` and `ignore`: how long after the cancel it takes effect, in ms. */
+  readonly cancelDelayMs?: number;
+}
+
+interface Entry {
+  readonly name: string;
+  readonly createdAt: number;
+  readonly completeAt: number;
+  readonly response: Any;
+  readonly error: Status | undefined;
+  readonly mode: CancelMode;
+  readonly cancelDelayMs: number;
+  cancelRequestedAt: number | undefined;
+}
+
+export interface StoreOptions {
+  readonly cancelMode?: CancelMode;
+  readonly cancelDelayMs?: number;
+  readonly nameTemplate?: string;
+  readonly now?: () => number;
+}
+
+/** Default delay of a `delayed` or `ignore` cancel. */
+export const DEFAULT_CANCEL_DELAY_MS = 1000;
+
+const CANCELLED_STATUS: Status = { code: Code.CANCELLED, message: 'operation cancelled by request', details: [] };
+
+export class OperationStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly mode: CancelMode;
+  private readonly cancelDelayMs: number;
+  readonly template: NameTemplate;
+  private readonly now: () => number;
+  private seq = 0;
+
+  constructor(options: StoreOptions = {}) {
+    this.mode = options.cancelMode ?? 'honour';
+    this.cancelDelayMs = options.cancelDelayMs ?? DEFAULT_CANCEL_DELAY_MS;
+    this.template = compileTemplate(options.nameTemplate ?? 'projects/*/operations/*');
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Creates a running operation; INVALID_ARGUMENT for a bad name, ALREADY_EXISTS for a taken one. */
+  create(spec: OperationSpec = {}): Operation {
+    let name = spec.name;
+    if (name === undefined || name === '') {
+      do name = `projects/emulator/operations/op-${++this.seq}`;
+      while (this.entries.has(name));
+    }
+    validateName(name, this.template);
+    if (this.entries.has(name)) throw new OperationsError(Code.ALREADY_EXISTS, `operation ${name} already exists`);
+    for (const [what, ms] of [
+      ['runForMs', spec.runForMs],
+      ['cancelDelayMs', spec.cancelDelayMs],
+    ] as const) {
+      if (ms !== undefined && !(ms >= 0)) throw new OperationsError(Code.INVALID_ARGUMENT, `${what} must be >= 0`);
+    }
+    const now = this.now();
+    const entry: Entry = {
+      name,
+      createdAt: now,
+      completeAt: spec.runForMs === undefined ? Infinity : now + spec.runForMs,
+      response: spec.response ?? emptyAny(),
+      error: spec.error,
+      mode: spec.cancelMode ?? this.mode,
+      cancelDelayMs: spec.cancelDelayMs ?? this.cancelDelayMs,
+      cancelRequestedAt: undefined,
+    };
+    this.entries.set(name, entry);
+    return this.view(entry, now);
+  }
+
+  /** The operation's current state, or NOT_FOUND. */
+  get(name: string): Operation {
+    return this.view(this.entry(name), this.now());
+  }
+
+  /** Records a cancel request, as the operation's cancel mode says. */
+  cancel(name: string): void {
+    const entry = this.entry(name);
+    if (entry.mode === 'unimplemented') {
+      throw new OperationsError(Code.UNIMPLEMENTED, 'CancelOperation is not supported for this operation');
+    }
+    const now = this.now();
+    if (entry.cancelRequestedAt === undefined && now < this.doneAt(entry)) entry.cancelRequestedAt = now;
+  }
+
+  /** Removes the operation (without cancelling it), or NOT_FOUND. */
+  delete(name: string): void {
+    this.entry(name);
+    this.entries.delete(name);
+  }
+
+  /** Milliseconds until the operation is done, given what is known now (Infinity: not scheduled). */
+  msUntilDone(name: string): number {
+    return Math.max(0, this.doneAt(this.entry(name)) - this.now());
+  }
+
+  /** Removes every operation; returns how many there were. */
+  reset(): number {
+    const removed = this.entries.size;
+    this.entries.clear();
+    return removed;
+  }
+
+  private entry(name: string): Entry {
+    const entry = this.entries.get(name);
+    if (!entry) throw new OperationsError(Code.NOT_FOUND, `operation ${name} not found`);
+    return entry;
+  }
+
+  /** When a cancel takes effect (Infinity: none will). */
+  private cancelAt(entry: Entry): number {
+    const requested = entry.cancelRequestedAt;
+    if (requested === undefined) return Infinity;
+    if (entry.mode === 'honour') return requested;
+    if (entry.mode === 'delayed') return requested + entry.cancelDelayMs;
+    return Infinity;
+  }
+
+  private completeAt(entry: Entry): number {
+    const requested = entry.cancelRequestedAt;
+    if (entry.mode === 'ignore' && entry.completeAt === Infinity && requested !== undefined) {
+      return requested + entry.cancelDelayMs;
+    }
+    return entry.completeAt;
+  }
+
+  private doneAt(entry: Entry): number {
+    return Math.min(this.cancelAt(entry), this.completeAt(entry));
+  }
+
+  private view(entry: Entry, now: number): Operation {
+    const cancelAt = this.cancelAt(entry);
+    const completeAt = this.completeAt(entry);
+    const done = now >= Math.min(cancelAt, completeAt);
+    const cancelled = done && cancelAt <= completeAt;
+    const runMs = entry.completeAt - entry.createdAt;
+    let percentDone = 0;
+    if (done && !cancelled) percentDone = 100;
+    else if (runMs !== Infinity)
+      percentDone = Math.min(99, Math.floor(((now - entry.createdAt) / Math.max(runMs, 1)) * 100));
+    const operation: Operation = {
+      name: entry.name,
+      metadata: packProgress({
+        createTimeMs: entry.createdAt,
+        percentDone,
+        cancelRequested: entry.cancelRequestedAt !== undefined,
+      }),
+      done,
+    };
+    if (cancelled) operation.error = CANCELLED_STATUS;
+    else if (done && entry.error) operation.error = entry.error;
+    else if (done) operation.response = entry.response;
+    return operation;
+  }
+}
