@@ -49,12 +49,12 @@ export class OperationsClient {
   }
 
   /** The latest state of the operation. */
-  getOperation(name: string, options?: CallOptions): Promise<Operation> {
+  async getOperation(name: string, options?: CallOptions): Promise<Operation> {
     return this.call('getOperation', { name: validateName(name, this.template) }, options);
   }
 
   /** Closes the transport. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     return this.transport.close();
   }
 

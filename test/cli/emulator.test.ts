@@ -1,0 +1,105 @@
+/**
+ * The `longrun` command as a subprocess: the emulator verb serving a client of another
+ * process that nobody here wrote (grpc-js with @grpc/proto-loader reading the upstream
+ * operations.proto), the demo verb, and usage errors.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { once } from 'node:events';
+import * as path from 'node:path';
+import { runLongrun, startEmulatorProcess } from '../helpers/cli';
+
+interface DynamicOperation {
+  name: string;
+  done: boolean;
+  error?: { code: number; message: string } | null;
+}
+type UnaryFn = (request: { name: string }, callback: (error: grpc.ServiceError | null, value: unknown) => void) => void;
+type DynamicClient = grpc.Client & { CancelOperation: UnaryFn; GetOperation: UnaryFn };
+
+function loadOperationsClient(address: string): DynamicClient {
+  const definition = protoLoader.loadSync('google/longrunning/operations.proto', {
+    includeDirs: [path.dirname(require.resolve('google-proto-files/package.json'))],
+    defaults: true,
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    google: {
+      longrunning: { Operations: new (address: string, credentials: grpc.ChannelCredentials) => DynamicClient };
+    };
+  };
+  return new loaded.google.longrunning.Operations(address, grpc.credentials.createInsecure());
+}
+
+function call<T>(fn: UnaryFn, client: DynamicClient, name: string): Promise<T> {
+  return new Promise((resolve, reject) =>
+    fn.call(client, { name }, (error, value) => (error ? reject(error) : resolve(value as T))),
+  );
+}
+
+describe('longrun emulator', () => {
+  it('serves seeded operations that another process cancels and confirms; stops cleanly on SIGTERM', async () => {
+    const { child, address } = await startEmulatorProcess(['--grpc-port', '0', '--seed', '3']);
+    try {
+      expect(address.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
+      const client = loadOperationsClient(address.grpc as string);
+      const name = 'projects/demo/operations/op-2';
+      const before = await call<DynamicOperation>(client.GetOperation, client, name);
+      expect(before.done).toBe(false);
+      await call(client.CancelOperation, client, name);
+      const after = await call<DynamicOperation>(client.GetOperation, client, name);
+      expect(after.done).toBe(true);
+      expect(after.error?.code).toBe(1);
+      const other = await call<DynamicOperation>(client.GetOperation, client, 'projects/demo/operations/op-3');
+      expect(other.done).toBe(false);
+      const missing = await call(client.GetOperation, client, 'projects/demo/operations/op-4').catch(
+        (e: grpc.ServiceError) => e,
+      );
+      expect((missing as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+      client.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('takes the cancel mode for every operation', async () => {
+    const { child, address } = await startEmulatorProcess(['--seed', '1', '--cancel', 'unimplemented']);
+    try {
+      const client = loadOperationsClient(address.grpc as string);
+      const error = await call(client.CancelOperation, client, 'projects/demo/operations/op-1').catch(
+        (e: grpc.ServiceError) => e,
+      );
+      expect((error as grpc.ServiceError).code).toBe(grpc.status.UNIMPLEMENTED);
+      client.close();
+    } finally {
+      child.kill('SIGINT');
+    }
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it.each([
+    [['emulator', '--bogus'], /unknown option '--bogus'/],
+    [['emulator', '--cancel', 'sometimes'], /Allowed choices are honour, delayed, ignore, unimplemented/],
+    [['emulator', '--grpc-port', 'eighty'], /expected a port number/],
+    [['frobnicate'], /unknown command/],
+  ])('usage errors exit 2 with a one-line hint: %j', async (args, hint) => {
+    const result = await runLongrun(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(hint);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('longrun demo', () => {
+  it('cancels an operation on the embedded emulator, confirms it, exits 0', async () => {
+    const result = await runLongrun(['demo']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/get +done=false/);
+    expect(result.stdout).toMatch(/cancel +CancelOperation accepted/);
+    expect(result.stdout).toMatch(/get +done=true error\.code=1 \(CANCELLED\)/);
+    expect(result.stdout).toMatch(/^confirmed: /m);
+  });
+});

@@ -1,0 +1,76 @@
+/** The emulator's control service, as another process would use it: over gRPC, with the generated client. */
+import * as grpc from '@grpc/grpc-js';
+import { Code as ProtoCode } from '../../generated/google/rpc/code';
+import {
+  CancelMode,
+  EmulatorControlClient,
+  type CreateOperationRequest,
+  type ResetResponse,
+} from '../../generated/longrun/emulator/v1/control';
+import type { Operation } from '../../generated/google/longrunning/operations';
+import { Code, OperationsClient, createGrpcTransport } from '../../src';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { rejectionOf } from '../helpers/transports';
+
+describe('EmulatorControl over gRPC', () => {
+  let emulator: Emulator;
+  let control: EmulatorControlClient;
+  let client: OperationsClient;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    control = new EmulatorControlClient(emulator.grpcAddress, grpc.credentials.createInsecure());
+    client = new OperationsClient({
+      transport: createGrpcTransport({ address: emulator.grpcAddress, insecure: true }),
+    });
+  });
+  afterAll(async () => {
+    control.close();
+    await client.close();
+    await emulator.close();
+  });
+
+  const create = (request: CreateOperationRequest): Promise<Operation> =>
+    new Promise((resolve, reject) => control.createOperation(request, (e, op) => (e ? reject(e) : resolve(op))));
+
+  it('creates a scripted operation that the Operations service then serves', async () => {
+    const created = await create({
+      script: {
+        name: 'projects/ctl/operations/fails',
+        runFor: { seconds: 0, nanos: 0 },
+        error: { code: ProtoCode.RESOURCE_EXHAUSTED, message: 'out of solver time', details: [] },
+        cancelMode: CancelMode.CANCEL_MODE_UNSPECIFIED,
+      },
+    });
+    expect(created.name).toBe('projects/ctl/operations/fails');
+    const op = await client.getOperation('projects/ctl/operations/fails');
+    expect(op.done).toBe(true);
+    expect(op.error).toMatchObject({ code: Code.RESOURCE_EXHAUSTED, message: 'out of solver time' });
+  });
+
+  it('takes a per-operation cancel mode', async () => {
+    await create({
+      script: { name: 'projects/ctl/operations/stubborn', cancelMode: CancelMode.CANCEL_MODE_UNIMPLEMENTED },
+    });
+    expect((await rejectionOf(client.cancelOperation('projects/ctl/operations/stubborn'))).code).toBe(
+      Code.UNIMPLEMENTED,
+    );
+  });
+
+  it('names an operation when the script does not, and refuses a bad name', async () => {
+    const op = await create({ script: { name: '', cancelMode: CancelMode.CANCEL_MODE_HONOUR } });
+    expect(op.name).toMatch(/^projects\/emulator\/operations\/op-\d+$/);
+    const error = await create({ script: { name: 'nope', cancelMode: 0 } }).catch((e: grpc.ServiceError) => e);
+    expect((error as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+
+  it('reset removes every operation', async () => {
+    const before = emulator.getOperation('projects/ctl/operations/fails');
+    expect(before.done).toBe(true);
+    const reset = await new Promise<ResetResponse>((resolve, reject) =>
+      control.reset({}, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    expect(reset.removed).toBeGreaterThanOrEqual(3);
+    expect((await rejectionOf(client.getOperation('projects/ctl/operations/fails'))).code).toBe(Code.NOT_FOUND);
+  });
+});
