@@ -129,7 +129,7 @@ function sleep(ms: number, call: grpc.ServerUnaryCall<unknown, unknown>): Promis
 }
 
 function durationMs(duration: Duration | undefined): number | undefined {
-  return duration ? duration.seconds * 1000 + Math.floor(duration.nanos / 1e6) : undefined;
+  return duration ? Number(duration.seconds) * 1000 + Math.floor(duration.nanos / 1e6) : undefined;
 }
 
 const cancelModes: Readonly<Record<ProtoCancelMode, CancelMode | undefined>> = {

@@ -6,11 +6,8 @@ import { OperationsService } from '../../generated/google/longrunning/operations
 import { Any } from '../../generated/google/protobuf/any';
 import { Empty } from '../../generated/google/protobuf/empty';
 import { Status } from '../../generated/google/rpc/status';
-import {
-  CancelMode as ProtoCancelMode,
-  EmulatorControlService,
-  ProgressMetadata,
-} from '../../generated/longrun/emulator/v1/control';
+import { CancelMode as ProtoCancelMode, EmulatorControlService } from '../../generated/longrun/emulator/v1/control';
+import { ProgressMetadata } from '../../generated/longrun/emulator/v1/progress';
 import { errorDetailCodecs, type MessageCodec } from '../proto';
 
 export { EmulatorControlService, OperationsService, ProtoCancelMode, ProgressMetadata };

@@ -181,7 +181,7 @@ export class OperationStore {
     const operation: Operation = {
       name: entry.name,
       metadata: packProgress({
-        createTimeMs: entry.createdAt,
+        createTimeMs: String(entry.createdAt),
         percentDone,
         cancelRequested: entry.cancelRequestedAt !== undefined,
       }),

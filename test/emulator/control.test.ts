@@ -37,7 +37,7 @@ describe('EmulatorControl over gRPC', () => {
     const created = await create({
       script: {
         name: 'projects/ctl/operations/fails',
-        runFor: { seconds: 0, nanos: 0 },
+        runFor: { seconds: '0', nanos: 0 },
         error: { code: ProtoCode.RESOURCE_EXHAUSTED, message: 'out of solver time', details: [] },
         cancelMode: CancelMode.CANCEL_MODE_UNSPECIFIED,
       },

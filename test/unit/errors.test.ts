@@ -70,7 +70,7 @@ describe('details', () => {
     domain: 'optimization.googleapis.com',
     metadata: { a: 'b' },
   });
-  const retryInfo = RetryInfo.fromPartial({ retryDelay: { seconds: 2, nanos: 500_000_000 } });
+  const retryInfo = RetryInfo.fromPartial({ retryDelay: { seconds: '2', nanos: 500_000_000 } });
   const statusBytes = Status.encode({
     code: Code.RESOURCE_EXHAUSTED,
     message: 'slow down',
@@ -99,7 +99,7 @@ describe('details', () => {
       details: detailsFromStatusBytes(statusBytes),
     });
     expect(error.findDetail('google.rpc.ErrorInfo')?.reason).toBe('QUOTA');
-    expect(error.findDetail('google.rpc.RetryInfo')?.retryDelay).toEqual({ seconds: 2, nanos: 500_000_000 });
+    expect(error.findDetail('google.rpc.RetryInfo')?.retryDelay).toEqual({ seconds: '2', nanos: 500_000_000 });
     expect(error.findDetail('google.rpc.Help')).toBeUndefined();
   });
 

@@ -663,7 +663,7 @@ export interface BatchingSettingsProto {
    * batch to be sent. This size is computed by aggregating the sizes of the
    * request field to be batched, not of the entire request message.
    */
-  requestByteThreshold: number;
+  requestByteThreshold: string;
   /**
    * The duration after which a batch should be sent, starting from the addition
    * of the first message to that batch.
@@ -3246,7 +3246,7 @@ export const BatchingConfigProto: MessageFns<BatchingConfigProto> = {
 function createBaseBatchingSettingsProto(): BatchingSettingsProto {
   return {
     elementCountThreshold: 0,
-    requestByteThreshold: 0,
+    requestByteThreshold: "0",
     delayThreshold: undefined,
     elementCountLimit: 0,
     requestByteLimit: 0,
@@ -3261,7 +3261,7 @@ export const BatchingSettingsProto: MessageFns<BatchingSettingsProto> = {
     if (message.elementCountThreshold !== 0) {
       writer.uint32(8).int32(message.elementCountThreshold);
     }
-    if (message.requestByteThreshold !== 0) {
+    if (message.requestByteThreshold !== "0") {
       writer.uint32(16).int64(message.requestByteThreshold);
     }
     if (message.delayThreshold !== undefined) {
@@ -3311,7 +3311,7 @@ export const BatchingSettingsProto: MessageFns<BatchingSettingsProto> = {
               break;
             }
 
-            message.requestByteThreshold = longToNumber(reader.int64());
+            message.requestByteThreshold = reader.int64().toString();
             continue;
           }
           case 3: {
@@ -3382,10 +3382,10 @@ export const BatchingSettingsProto: MessageFns<BatchingSettingsProto> = {
         ? globalThis.Number(object.element_count_threshold)
         : 0,
       requestByteThreshold: isSet(object.requestByteThreshold)
-        ? globalThis.Number(object.requestByteThreshold)
+        ? globalThis.String(object.requestByteThreshold)
         : isSet(object.request_byte_threshold)
-        ? globalThis.Number(object.request_byte_threshold)
-        : 0,
+        ? globalThis.String(object.request_byte_threshold)
+        : "0",
       delayThreshold: isSet(object.delayThreshold)
         ? Duration.fromJSON(object.delayThreshold)
         : isSet(object.delay_threshold)
@@ -3424,8 +3424,8 @@ export const BatchingSettingsProto: MessageFns<BatchingSettingsProto> = {
     if (message.elementCountThreshold !== 0) {
       obj.elementCountThreshold = Math.round(message.elementCountThreshold);
     }
-    if (message.requestByteThreshold !== 0) {
-      obj.requestByteThreshold = Math.round(message.requestByteThreshold);
+    if (message.requestByteThreshold !== "0") {
+      obj.requestByteThreshold = message.requestByteThreshold;
     }
     if (message.delayThreshold !== undefined) {
       obj.delayThreshold = Duration.toJSON(message.delayThreshold);
@@ -3456,7 +3456,7 @@ export const BatchingSettingsProto: MessageFns<BatchingSettingsProto> = {
   fromPartial(object: DeepPartial<BatchingSettingsProto>): BatchingSettingsProto {
     const message = createBaseBatchingSettingsProto();
     message.elementCountThreshold = object.elementCountThreshold ?? 0;
-    message.requestByteThreshold = object.requestByteThreshold ?? 0;
+    message.requestByteThreshold = object.requestByteThreshold ?? "0";
     message.delayThreshold = (object.delayThreshold !== undefined && object.delayThreshold !== null)
       ? Duration.fromPartial(object.delayThreshold)
       : undefined;
@@ -3593,17 +3593,6 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

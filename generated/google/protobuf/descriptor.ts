@@ -1635,8 +1635,8 @@ export interface UninterpretedOption {
    * identified it as during parsing. Exactly one of these should be set.
    */
   identifierValue?: string | undefined;
-  positiveIntValue?: number | undefined;
-  negativeIntValue?: number | undefined;
+  positiveIntValue?: string | undefined;
+  negativeIntValue?: string | undefined;
   doubleValue?: number | undefined;
   stringValue?: Buffer | undefined;
   aggregateValue?: string | undefined;
@@ -6377,8 +6377,8 @@ function createBaseUninterpretedOption(): UninterpretedOption {
   return {
     name: [],
     identifierValue: "",
-    positiveIntValue: 0,
-    negativeIntValue: 0,
+    positiveIntValue: "0",
+    negativeIntValue: "0",
     doubleValue: 0,
     stringValue: Buffer.alloc(0),
     aggregateValue: "",
@@ -6393,10 +6393,10 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
     if (message.identifierValue !== undefined && message.identifierValue !== "") {
       writer.uint32(26).string(message.identifierValue);
     }
-    if (message.positiveIntValue !== undefined && message.positiveIntValue !== 0) {
+    if (message.positiveIntValue !== undefined && message.positiveIntValue !== "0") {
       writer.uint32(32).uint64(message.positiveIntValue);
     }
-    if (message.negativeIntValue !== undefined && message.negativeIntValue !== 0) {
+    if (message.negativeIntValue !== undefined && message.negativeIntValue !== "0") {
       writer.uint32(40).int64(message.negativeIntValue);
     }
     if (message.doubleValue !== undefined && message.doubleValue !== 0) {
@@ -6445,7 +6445,7 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
               break;
             }
 
-            message.positiveIntValue = longToNumber(reader.uint64());
+            message.positiveIntValue = reader.uint64().toString();
             continue;
           }
           case 5: {
@@ -6453,7 +6453,7 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
               break;
             }
 
-            message.negativeIntValue = longToNumber(reader.int64());
+            message.negativeIntValue = reader.int64().toString();
             continue;
           }
           case 6: {
@@ -6503,15 +6503,15 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
         ? globalThis.String(object.identifier_value)
         : "",
       positiveIntValue: isSet(object.positiveIntValue)
-        ? globalThis.Number(object.positiveIntValue)
+        ? globalThis.String(object.positiveIntValue)
         : isSet(object.positive_int_value)
-        ? globalThis.Number(object.positive_int_value)
-        : 0,
+        ? globalThis.String(object.positive_int_value)
+        : "0",
       negativeIntValue: isSet(object.negativeIntValue)
-        ? globalThis.Number(object.negativeIntValue)
+        ? globalThis.String(object.negativeIntValue)
         : isSet(object.negative_int_value)
-        ? globalThis.Number(object.negative_int_value)
-        : 0,
+        ? globalThis.String(object.negative_int_value)
+        : "0",
       doubleValue: isSet(object.doubleValue)
         ? globalThis.Number(object.doubleValue)
         : isSet(object.double_value)
@@ -6538,11 +6538,11 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
     if (message.identifierValue !== undefined && message.identifierValue !== "") {
       obj.identifierValue = message.identifierValue;
     }
-    if (message.positiveIntValue !== undefined && message.positiveIntValue !== 0) {
-      obj.positiveIntValue = Math.round(message.positiveIntValue);
+    if (message.positiveIntValue !== undefined && message.positiveIntValue !== "0") {
+      obj.positiveIntValue = message.positiveIntValue;
     }
-    if (message.negativeIntValue !== undefined && message.negativeIntValue !== 0) {
-      obj.negativeIntValue = Math.round(message.negativeIntValue);
+    if (message.negativeIntValue !== undefined && message.negativeIntValue !== "0") {
+      obj.negativeIntValue = message.negativeIntValue;
     }
     if (message.doubleValue !== undefined && message.doubleValue !== 0) {
       obj.doubleValue = floatToJson(message.doubleValue);
@@ -6563,8 +6563,8 @@ export const UninterpretedOption: MessageFns<UninterpretedOption> = {
     const message = createBaseUninterpretedOption();
     message.name = object.name?.map((e) => UninterpretedOption_NamePart.fromPartial(e)) || [];
     message.identifierValue = object.identifierValue ?? "";
-    message.positiveIntValue = object.positiveIntValue ?? 0;
-    message.negativeIntValue = object.negativeIntValue ?? 0;
+    message.positiveIntValue = object.positiveIntValue ?? "0";
+    message.negativeIntValue = object.negativeIntValue ?? "0";
     message.doubleValue = object.doubleValue ?? 0;
     message.stringValue = object.stringValue ?? Buffer.alloc(0);
     message.aggregateValue = object.aggregateValue ?? "";
@@ -7728,17 +7728,6 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -73,7 +73,7 @@ export interface Duration {
    * to +315,576,000,000 inclusive. Note: these bounds are computed from:
    * 60 sec/min * 60 min/hr * 24 hr/day * 365.25 days/year * 10000 years
    */
-  seconds: number;
+  seconds: string;
   /**
    * Signed fractions of a second at nanosecond resolution of the span
    * of time. Durations less than one second are represented with a 0
@@ -86,12 +86,12 @@ export interface Duration {
 }
 
 function createBaseDuration(): Duration {
-  return { seconds: 0, nanos: 0 };
+  return { seconds: "0", nanos: 0 };
 }
 
 export const Duration: MessageFns<Duration> = {
   encode(message: Duration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.seconds !== 0) {
+    if (message.seconds !== "0") {
       writer.uint32(8).int64(message.seconds);
     }
     if (message.nanos !== 0) {
@@ -118,7 +118,7 @@ export const Duration: MessageFns<Duration> = {
               break;
             }
 
-            message.seconds = longToNumber(reader.int64());
+            message.seconds = reader.int64().toString();
             continue;
           }
           case 2: {
@@ -141,22 +141,36 @@ export const Duration: MessageFns<Duration> = {
     }
   },
 
-  fromJSON(object: any): Duration {
-    return {
-      seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0,
-      nanos: isSet(object.nanos) ? globalThis.Number(object.nanos) : 0,
-    };
+  fromJSON(object: string): Duration {
+    if (!object.endsWith("s")) {
+      throw new Error("Invalid duration string");
+    }
+    const body = object.slice(0, -1);
+    const negative = body.startsWith("-");
+    const unsigned = negative ? body.slice(1) : body;
+    const dot = unsigned.indexOf(".");
+    const secondsStr = dot < 0 ? unsigned : unsigned.slice(0, dot);
+    const fracStr = dot < 0 ? "" : unsigned.slice(dot + 1);
+    if (secondsStr.length === 0) {
+      throw new Error("Invalid duration string");
+    }
+    const seconds = negative && secondsStr !== "0" ? "-" + secondsStr : secondsStr;
+    const nanosAbs = fracStr === "" ? 0 : Number(fracStr.padEnd(9, "0").slice(0, 9));
+    const nanos = negative && nanosAbs !== 0 ? -nanosAbs : nanosAbs;
+    return { seconds, nanos };
   },
 
-  toJSON(message: Duration): unknown {
-    const obj: any = {};
-    if (message.seconds !== 0) {
-      obj.seconds = Math.round(message.seconds);
+  toJSON(message: Duration): string {
+    const negative = message.seconds.startsWith("-") || message.nanos < 0;
+    const sign = negative ? "-" : "";
+    const absSeconds = message.seconds.startsWith("-") ? message.seconds.slice(1) : message.seconds;
+    const absNanos = message.nanos < 0 ? -message.nanos : message.nanos;
+    if (absNanos === 0) {
+      return `${sign}${absSeconds}s`;
     }
-    if (message.nanos !== 0) {
-      obj.nanos = Math.round(message.nanos);
-    }
-    return obj;
+    const padded = absNanos.toString().padStart(9, "0");
+    const len = absNanos % 1_000_000 === 0 ? 3 : absNanos % 1_000 === 0 ? 6 : 9;
+    return `${sign}${absSeconds}.${padded.slice(0, len)}s`;
   },
 
   create(base?: DeepPartial<Duration>): Duration {
@@ -164,7 +178,7 @@ export const Duration: MessageFns<Duration> = {
   },
   fromPartial(object: DeepPartial<Duration>): Duration {
     const message = createBaseDuration();
-    message.seconds = object.seconds ?? 0;
+    message.seconds = object.seconds ?? "0";
     message.nanos = object.nanos ?? 0;
     return message;
   },
@@ -177,21 +191,6 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
 
 interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

@@ -197,7 +197,7 @@ export interface QuotaFailure_Violation {
    * `QuotaFailure` on the number of CPUs is "10", then the value of this
    * field would reflect this quantity.
    */
-  quotaValue: number;
+  quotaValue: string;
   /**
    * The new quota value being rolled out at the time of the violation. At the
    * completion of the rollout, this value will be enforced in place of
@@ -208,7 +208,7 @@ export interface QuotaFailure_Violation {
    * changing the number of CPUs quota from 10 to 20, 20 would be the value of
    * this field.
    */
-  futureQuotaValue?: number | undefined;
+  futureQuotaValue?: string | undefined;
 }
 
 export interface QuotaFailure_Violation_QuotaDimensionsEntry {
@@ -860,7 +860,7 @@ function createBaseQuotaFailure_Violation(): QuotaFailure_Violation {
     quotaMetric: "",
     quotaId: "",
     quotaDimensions: {},
-    quotaValue: 0,
+    quotaValue: "0",
     futureQuotaValue: undefined,
   };
 }
@@ -885,7 +885,7 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
     globalThis.Object.entries(message.quotaDimensions).forEach(([key, value]: [string, string]) => {
       QuotaFailure_Violation_QuotaDimensionsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
     });
-    if (message.quotaValue !== 0) {
+    if (message.quotaValue !== "0") {
       writer.uint32(56).int64(message.quotaValue);
     }
     if (message.futureQuotaValue !== undefined) {
@@ -963,7 +963,7 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
               break;
             }
 
-            message.quotaValue = longToNumber(reader.int64());
+            message.quotaValue = reader.int64().toString();
             continue;
           }
           case 8: {
@@ -971,7 +971,7 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
               break;
             }
 
-            message.futureQuotaValue = longToNumber(reader.int64());
+            message.futureQuotaValue = reader.int64().toString();
             continue;
           }
         }
@@ -1033,14 +1033,14 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
         )
         : {},
       quotaValue: isSet(object.quotaValue)
-        ? globalThis.Number(object.quotaValue)
+        ? globalThis.String(object.quotaValue)
         : isSet(object.quota_value)
-        ? globalThis.Number(object.quota_value)
-        : 0,
+        ? globalThis.String(object.quota_value)
+        : "0",
       futureQuotaValue: isSet(object.futureQuotaValue)
-        ? globalThis.Number(object.futureQuotaValue)
+        ? globalThis.String(object.futureQuotaValue)
         : isSet(object.future_quota_value)
-        ? globalThis.Number(object.future_quota_value)
+        ? globalThis.String(object.future_quota_value)
         : undefined,
     };
   },
@@ -1071,11 +1071,11 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
         });
       }
     }
-    if (message.quotaValue !== 0) {
-      obj.quotaValue = Math.round(message.quotaValue);
+    if (message.quotaValue !== "0") {
+      obj.quotaValue = message.quotaValue;
     }
     if (message.futureQuotaValue !== undefined) {
-      obj.futureQuotaValue = Math.round(message.futureQuotaValue);
+      obj.futureQuotaValue = message.futureQuotaValue;
     }
     return obj;
   },
@@ -1099,7 +1099,7 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
       },
       {},
     );
-    message.quotaValue = object.quotaValue ?? 0;
+    message.quotaValue = object.quotaValue ?? "0";
     message.futureQuotaValue = object.futureQuotaValue ?? undefined;
     return message;
   },
@@ -2027,17 +2027,6 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

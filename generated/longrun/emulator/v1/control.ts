@@ -102,16 +102,6 @@ export interface OperationScript {
   cancelDelay?: Duration | undefined;
 }
 
-/** Progress that the emulator reports in Operation.metadata while it runs. */
-export interface ProgressMetadata {
-  /** When the operation was created, in milliseconds since the Unix epoch. */
-  createTimeMs: number;
-  /** Percent done, 0 to 100 (0 for an operation that runs until cancelled). */
-  percentDone: number;
-  /** True once a cancel was requested. */
-  cancelRequested: boolean;
-}
-
 export interface CreateOperationRequest {
   script?: OperationScript | undefined;
 }
@@ -289,119 +279,6 @@ export const OperationScript: MessageFns<OperationScript> = {
     message.cancelDelay = (object.cancelDelay !== undefined && object.cancelDelay !== null)
       ? Duration.fromPartial(object.cancelDelay)
       : undefined;
-    return message;
-  },
-};
-
-function createBaseProgressMetadata(): ProgressMetadata {
-  return { createTimeMs: 0, percentDone: 0, cancelRequested: false };
-}
-
-export const ProgressMetadata: MessageFns<ProgressMetadata> = {
-  encode(message: ProgressMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.createTimeMs !== 0) {
-      writer.uint32(8).int64(message.createTimeMs);
-    }
-    if (message.percentDone !== 0) {
-      writer.uint32(16).int32(message.percentDone);
-    }
-    if (message.cancelRequested !== false) {
-      writer.uint32(24).bool(message.cancelRequested);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ProgressMetadata {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseProgressMetadata();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.createTimeMs = longToNumber(reader.int64());
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.percentDone = reader.int32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.cancelRequested = reader.bool();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ProgressMetadata {
-    return {
-      createTimeMs: isSet(object.createTimeMs)
-        ? globalThis.Number(object.createTimeMs)
-        : isSet(object.create_time_ms)
-        ? globalThis.Number(object.create_time_ms)
-        : 0,
-      percentDone: isSet(object.percentDone)
-        ? globalThis.Number(object.percentDone)
-        : isSet(object.percent_done)
-        ? globalThis.Number(object.percent_done)
-        : 0,
-      cancelRequested: isSet(object.cancelRequested)
-        ? globalThis.Boolean(object.cancelRequested)
-        : isSet(object.cancel_requested)
-        ? globalThis.Boolean(object.cancel_requested)
-        : false,
-    };
-  },
-
-  toJSON(message: ProgressMetadata): unknown {
-    const obj: any = {};
-    if (message.createTimeMs !== 0) {
-      obj.createTimeMs = Math.round(message.createTimeMs);
-    }
-    if (message.percentDone !== 0) {
-      obj.percentDone = Math.round(message.percentDone);
-    }
-    if (message.cancelRequested !== false) {
-      obj.cancelRequested = message.cancelRequested;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ProgressMetadata>): ProgressMetadata {
-    return ProgressMetadata.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ProgressMetadata>): ProgressMetadata {
-    const message = createBaseProgressMetadata();
-    message.createTimeMs = object.createTimeMs ?? 0;
-    message.percentDone = object.percentDone ?? 0;
-    message.cancelRequested = object.cancelRequested ?? false;
     return message;
   },
 };
@@ -678,17 +555,6 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
