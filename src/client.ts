@@ -2,7 +2,8 @@
  * OperationsClient: the thin wrapper over a Transport, written once for both.
  */
 import { abortedError } from './errors';
-import { OPTIMIZATION_V1_TEMPLATE, compileTemplate, validateName, type NameTemplate } from './names';
+import { operationTemplate } from './http-rules';
+import { compileTemplate, validateName, type NameTemplate } from './names';
 import { DEFAULT_TIMEOUT_MS, checkTimeout } from './policy';
 import type { Operation } from './proto';
 import type { CallOptions, Metadata, MethodKey, RequestOf, ResponseOf, Transport } from './transport';
@@ -18,7 +19,7 @@ export interface OperationsClientOptions {
   readonly timeoutMs?: number;
   /**
    * The operation name template names are checked against before anything is sent.
-   * Default `projects/*\/operations/*` (Optimization v1).
+   * Default: the one of the transport's HTTP rules (`projects/*\/operations/*` for Optimization v1).
    */
   readonly nameTemplate?: string;
   /** Metadata sent with every call; a call's own metadata wins on the same key. */
@@ -35,7 +36,10 @@ export class OperationsClient {
   constructor(options: OperationsClientOptions = {}) {
     this.transport = options.transport ?? createGrpcTransport();
     this.timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeoutMs);
-    this.template = compileTemplate(options.nameTemplate ?? OPTIMIZATION_V1_TEMPLATE);
+    this.template =
+      options.nameTemplate === undefined
+        ? operationTemplate(this.transport.rules)
+        : compileTemplate(options.nameTemplate);
     this.metadata = options.metadata;
   }
 

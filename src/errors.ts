@@ -58,6 +58,8 @@ export interface OperationsErrorInit {
   cause?: unknown;
   /** True when the caller's AbortSignal ended the call (see {@link OperationsError.aborted}). */
   aborted?: boolean;
+  /** True when longrun refused to send the request (see {@link OperationsError.local}). */
+  local?: boolean;
 }
 
 const MAX_MESSAGE_CHARS = 1024;
@@ -79,6 +81,12 @@ export class OperationsError extends Error {
    * that answers CANCELLED, or an operation that was cancelled, leave this false.
    */
   readonly aborted: boolean;
+  /**
+   * True when longrun itself refused to send the request: bad input, an already-aborted
+   * signal, a closed transport, a method the transport can't carry (WaitOperation over REST).
+   * An UNIMPLEMENTED with `local: false` is the server's answer.
+   */
+  readonly local: boolean;
 
   constructor(code: Code, message: string, init: OperationsErrorInit = {}) {
     const raw = sanitizeText(message);
@@ -87,6 +95,7 @@ export class OperationsError extends Error {
     this.rawMessage = raw;
     this.details = init.details ?? [];
     this.aborted = init.aborted ?? false;
+    this.local = init.local ?? false;
   }
 
   /** The first detail of the given type, e.g. `err.findDetail('google.rpc.ErrorInfo')?.reason`. */
@@ -128,7 +137,7 @@ function decodeDetail(any: Any): ErrorDetail {
       // A corrupt detail is kept raw below: the error itself still reaches the caller.
     }
   }
-  return { type: 'unknown', typeUrl: any.typeUrl, value: any.value };
+  return { type: 'unknown', typeUrl: any.typeUrl, value: any.json ?? any.value };
 }
 
 /** The type URL of a detail type, as servers send it. */
@@ -149,7 +158,89 @@ export function sanitizeText(text: string, maxChars = MAX_MESSAGE_CHARS): string
   return clean;
 }
 
-/** The error of a call that the caller's AbortSignal ended (CANCELLED, `aborted: true`). */
-export function abortedError(signal: AbortSignal): OperationsError {
-  return new OperationsError(Code.CANCELLED, 'call aborted by the caller', { cause: signal.reason, aborted: true });
+/**
+ * The error of a call that the caller's AbortSignal ended (CANCELLED, `aborted: true`);
+ * `local` when it ended before anything was sent.
+ */
+export function abortedError(signal: AbortSignal, local = true): OperationsError {
+  return new OperationsError(Code.CANCELLED, 'call aborted by the caller', {
+    cause: signal.reason,
+    aborted: true,
+    local,
+  });
+}
+
+/** An error longrun raises instead of sending a request (`local: true`). */
+export function localError(code: Code, message: string): OperationsError {
+  return new OperationsError(code, message, { local: true });
+}
+
+/** The HTTP status a code maps to (google/rpc/code.proto). */
+export function httpStatusFromCode(code: Code): number {
+  return HTTP_OF_CODE[code] ?? 500;
+}
+
+const HTTP_OF_CODE: Readonly<Record<Code, number>> = {
+  [Code.OK]: 200,
+  [Code.CANCELLED]: 499,
+  [Code.UNKNOWN]: 500,
+  [Code.INVALID_ARGUMENT]: 400,
+  [Code.DEADLINE_EXCEEDED]: 504,
+  [Code.NOT_FOUND]: 404,
+  [Code.ALREADY_EXISTS]: 409,
+  [Code.PERMISSION_DENIED]: 403,
+  [Code.RESOURCE_EXHAUSTED]: 429,
+  [Code.FAILED_PRECONDITION]: 400,
+  [Code.ABORTED]: 409,
+  [Code.OUT_OF_RANGE]: 400,
+  [Code.UNIMPLEMENTED]: 501,
+  [Code.INTERNAL]: 500,
+  [Code.UNAVAILABLE]: 503,
+  [Code.DATA_LOSS]: 500,
+  [Code.UNAUTHENTICATED]: 401,
+};
+
+/**
+ * The code an HTTP status maps to when the body doesn't say (google/rpc/code.proto, and
+ * a proxy's 502 as UNAVAILABLE); other 4xx are FAILED_PRECONDITION, other 5xx INTERNAL.
+ */
+export function codeFromHttpStatus(status: number): Code {
+  switch (status) {
+    case 400:
+      return Code.INVALID_ARGUMENT;
+    case 401:
+      return Code.UNAUTHENTICATED;
+    case 403:
+      return Code.PERMISSION_DENIED;
+    case 404:
+      return Code.NOT_FOUND;
+    case 408:
+      return Code.DEADLINE_EXCEEDED;
+    case 409:
+      return Code.ABORTED;
+    case 416:
+      return Code.OUT_OF_RANGE;
+    case 429:
+      return Code.RESOURCE_EXHAUSTED;
+    case 499:
+      return Code.CANCELLED;
+    case 501:
+      return Code.UNIMPLEMENTED;
+    case 502:
+    case 503:
+      return Code.UNAVAILABLE;
+    case 504:
+      return Code.DEADLINE_EXCEEDED;
+    default:
+      if (status >= 200 && status < 300) return Code.OK;
+      if (status >= 400 && status < 500) return Code.FAILED_PRECONDITION;
+      return status >= 500 && status < 600 ? Code.INTERNAL : Code.UNKNOWN;
+  }
+}
+
+/** `"NOT_FOUND"` -> `Code.NOT_FOUND`; anything else undefined. */
+export function codeFromName(name: unknown): Code | undefined {
+  if (typeof name !== 'string' || !Object.hasOwn(Code, name)) return undefined;
+  const code = (Code as unknown as Record<string, unknown>)[name];
+  return isCode(code) ? code : undefined;
 }

@@ -11,8 +11,21 @@ export {
   type OperationsErrorInit,
   type UnknownErrorDetail,
 } from './errors';
+export {
+  GENERIC_RULES,
+  OPTIMIZATION_V1_RULES,
+  ROUTE_OPTIMIZATION_V1_RULES,
+  encodeName,
+  operationTemplate,
+  transcode,
+  type HttpRequestParts,
+  type HttpRule,
+  type HttpRules,
+  type HttpVerb,
+} from './http-rules';
 export { MAX_NAME_LENGTH, OPTIMIZATION_V1_TEMPLATE, operationName } from './names';
 export { DEFAULT_TIMEOUT_MS } from './policy';
+export { createTypeRegistry, defaultTypeRegistry, type MessageCodec, type TypeRegistry } from './proto';
 export type {
   Any,
   BadRequest,
@@ -22,8 +35,11 @@ export type {
   ErrorInfo,
   Help,
   LocalizedMessage,
+  Duration,
+  ListOperationsResponse,
   Operation,
   PreconditionFailure,
+  ProgressMetadata,
   QuotaFailure,
   RequestInfo,
   ResourceInfo,
@@ -37,3 +53,9 @@ export {
   createGrpcTransport,
   type GrpcTransportOptions,
 } from './transports/grpc';
+export {
+  DEFAULT_REST_URL,
+  MAX_ERROR_BODY_BYTES,
+  createRestTransport,
+  type RestTransportOptions,
+} from './transports/rest';

@@ -3,7 +3,7 @@
  * formatting. Validation runs in linear time over the input and builds no regular
  * expression from it.
  */
-import { Code, OperationsError } from './errors';
+import { Code, OperationsError, localError } from './errors';
 
 /** Optimization v1's operation names: `projects/{project}/operations/{operation}`. */
 export const OPTIMIZATION_V1_TEMPLATE = 'projects/*/operations/*';
@@ -41,7 +41,7 @@ export function compileTemplate(source: string): NameTemplate {
 }
 
 function invalid(what: string, name: string, problem: string): OperationsError {
-  return new OperationsError(Code.INVALID_ARGUMENT, `invalid ${what} ${quote(name)}: ${problem}`);
+  return localError(Code.INVALID_ARGUMENT, `invalid ${what} ${quote(name)}: ${problem}`);
 }
 
 /** A short, safe rendering of untrusted input for an error message. */
@@ -56,9 +56,9 @@ function quote(text: string): string {
  */
 export function validateName(name: unknown, template: NameTemplate, what = 'operation name'): string {
   if (typeof name !== 'string') {
-    throw new OperationsError(Code.INVALID_ARGUMENT, `${what} must be a string, got ${typeof name}`);
+    throw localError(Code.INVALID_ARGUMENT, `${what} must be a string, got ${typeof name}`);
   }
-  if (name.length === 0) throw new OperationsError(Code.INVALID_ARGUMENT, `${what} is empty`);
+  if (name.length === 0) throw localError(Code.INVALID_ARGUMENT, `${what} is empty`);
   if (name.length > MAX_NAME_LENGTH) {
     throw invalid(what, name, `longer than ${MAX_NAME_LENGTH} characters (${name.length})`);
   }

@@ -4,7 +4,19 @@
  * `google.rpc` detail types. Everything else in `src/` (but the emulator, which has
  * its own adapter) imports from here.
  */
-import { OperationsService } from '../generated/google/longrunning/operations';
+import {
+  OperationsService,
+  type CancelOperationRequest,
+  type DeleteOperationRequest,
+  type GetOperationRequest,
+  type ListOperationsRequest,
+  type ListOperationsResponse as PbListOperationsResponse,
+  type Operation as PbOperation,
+  type WaitOperationRequest,
+} from '../generated/google/longrunning/operations';
+import type { Any as PbAny } from '../generated/google/protobuf/any';
+import { Duration } from '../generated/google/protobuf/duration';
+import { Empty } from '../generated/google/protobuf/empty';
 import {
   BadRequest,
   DebugInfo,
@@ -17,20 +29,18 @@ import {
   ResourceInfo,
   RetryInfo,
 } from '../generated/google/rpc/error_details';
-import { Status } from '../generated/google/rpc/status';
+import { Status as PbStatus } from '../generated/google/rpc/status';
+import { ProgressMetadata } from '../generated/longrun/emulator/v1/progress';
 
 export type {
   CancelOperationRequest,
   DeleteOperationRequest,
   GetOperationRequest,
   ListOperationsRequest,
-  ListOperationsResponse,
-  Operation,
   WaitOperationRequest,
 } from '../generated/google/longrunning/operations';
-export type { Any } from '../generated/google/protobuf/any';
+export type { Duration } from '../generated/google/protobuf/duration';
 export type { Empty } from '../generated/google/protobuf/empty';
-export type { Status } from '../generated/google/rpc/status';
 export type {
   BadRequest,
   DebugInfo,
@@ -43,6 +53,57 @@ export type {
   ResourceInfo,
   RetryInfo,
 } from '../generated/google/rpc/error_details';
+export type { ProgressMetadata } from '../generated/longrun/emulator/v1/progress';
+
+/**
+ * A packed message (google.protobuf.Any): its type URL and its serialized bytes. A message
+ * of a type longrun's type registry doesn't know, read from REST JSON, can't be serialized:
+ * it keeps its JSON fields in `json` (and `value` is empty), losing nothing.
+ */
+export interface Any extends PbAny {
+  readonly json?: Readonly<Record<string, unknown>>;
+}
+
+/** google.rpc.Status. */
+export interface Status extends Omit<PbStatus, 'details'> {
+  details: Any[];
+}
+
+/** google.longrunning.Operation: `done` with either `error` or `response` once finished. */
+export interface Operation extends Omit<PbOperation, 'metadata' | 'error' | 'response'> {
+  metadata?: Any | undefined;
+  error?: Status | undefined;
+  response?: Any | undefined;
+}
+
+export interface ListOperationsResponse extends Omit<PbListOperationsResponse, 'operations'> {
+  operations: Operation[];
+}
+
+/** The methods of google.longrunning.Operations: request and response types. */
+export interface Methods {
+  listOperations: [ListOperationsRequest, ListOperationsResponse];
+  getOperation: [GetOperationRequest, Operation];
+  deleteOperation: [DeleteOperationRequest, Empty];
+  cancelOperation: [CancelOperationRequest, Empty];
+  waitOperation: [WaitOperationRequest, Operation];
+}
+export type MethodKey = keyof Methods;
+export type RequestOf<K extends MethodKey> = Methods[K][0];
+export type ResponseOf<K extends MethodKey> = Methods[K][1];
+
+/** The gRPC methods of google.longrunning.Operations: path and codecs. */
+const operationsMethods = OperationsService;
+
+/** Decodes a serialized google.rpc.Status (as in `grpc-status-details-bin`). */
+export function decodeStatus(bytes: Uint8Array): Status {
+  return PbStatus.decode(bytes);
+}
+
+/** Serializes a google.rpc.Status. */
+export function encodeStatus(status: Status): Buffer {
+  return Buffer.from(PbStatus.encode(status).finish());
+}
 
 /** A generated message's binary and JSON codec, as much of it as longrun uses. */
 export interface MessageCodec<T> {
@@ -50,18 +111,6 @@ export interface MessageCodec<T> {
   decode(input: Uint8Array): T;
   fromJSON(object: unknown): T;
   toJSON(message: T): unknown;
-}
-
-/** The gRPC methods of google.longrunning.Operations: path and codecs. */
-export const operationsMethods = OperationsService;
-export type OperationsMethods = typeof OperationsService;
-export type MethodKey = keyof OperationsMethods;
-export type RequestOf<K extends MethodKey> = Parameters<OperationsMethods[K]['requestSerialize']>[0];
-export type ResponseOf<K extends MethodKey> = ReturnType<OperationsMethods[K]['responseDeserialize']>;
-
-/** Decodes a serialized google.rpc.Status (as in `grpc-status-details-bin`). */
-export function decodeStatus(bytes: Uint8Array): Status {
-  return Status.decode(bytes);
 }
 
 /** The google.rpc error detail types (google/rpc/error_details.proto), by full name. */
@@ -79,6 +128,7 @@ export interface ErrorDetailTypes {
 }
 export type ErrorDetailType = keyof ErrorDetailTypes;
 
+/** Codecs of the google.rpc error detail types, by full name. */
 export const errorDetailCodecs: { readonly [K in ErrorDetailType]: MessageCodec<ErrorDetailTypes[K]> } = {
   'google.rpc.ErrorInfo': ErrorInfo,
   'google.rpc.RetryInfo': RetryInfo,
@@ -99,10 +149,38 @@ export interface GrpcMethod<K extends MethodKey> {
   readonly deserialize: (bytes: Buffer) => ResponseOf<K>;
 }
 
-/** The gRPC method behind `key`. */
-export function grpcMethod<K extends MethodKey>(key: K): GrpcMethod<K> {
-  // The generated table is a union per key; TypeScript can't narrow it by a generic key.
+/** The gRPC methods of google.longrunning.Operations, by key. */
+export const grpcMethods: { readonly [K in MethodKey]: GrpcMethod<K> } = {
+  listOperations: grpcMethod('listOperations'),
+  getOperation: grpcMethod('getOperation'),
+  deleteOperation: grpcMethod('deleteOperation'),
+  cancelOperation: grpcMethod('cancelOperation'),
+  waitOperation: grpcMethod('waitOperation'),
+};
+
+function grpcMethod<K extends MethodKey>(key: K): GrpcMethod<K> {
+  // The generated table's codecs take the generated message types; longrun's types differ only
+  // in the optional `json` of Any, which the binary codec never sees.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const def = operationsMethods[key] as any;
   return { path: def.path, serialize: def.requestSerialize, deserialize: def.responseDeserialize };
+}
+
+/** A registry of message types, by full name (`google.rpc.ErrorInfo`), for packing and unpacking Any. */
+export type TypeRegistry = ReadonlyMap<string, MessageCodec<unknown>>;
+
+/**
+ * The types longrun knows without being told: the google.rpc error details,
+ * google.protobuf.Empty and Duration, and the emulator's progress metadata.
+ */
+export const defaultTypeRegistry: TypeRegistry = new Map<string, MessageCodec<unknown>>([
+  ...(Object.entries(errorDetailCodecs) as [string, MessageCodec<unknown>][]),
+  ['google.protobuf.Empty', Empty as MessageCodec<unknown>],
+  ['google.protobuf.Duration', Duration as MessageCodec<unknown>],
+  ['longrun.emulator.v1.ProgressMetadata', ProgressMetadata as MessageCodec<unknown>],
+]);
+
+/** A registry of the default types and `extra` ones (ts-proto message objects, by full name). */
+export function createTypeRegistry(extra: Readonly<Record<string, MessageCodec<unknown>>> = {}): TypeRegistry {
+  return new Map([...defaultTypeRegistry, ...Object.entries(extra)]);
 }

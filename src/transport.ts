@@ -2,6 +2,7 @@
  * THE interface both transports implement, and the per-call options. The client is
  * written once over it; a transport converts its own failures to OperationsError.
  */
+import type { HttpRules } from './http-rules';
 import type { MethodKey, RequestOf, ResponseOf } from './proto';
 
 export type { MethodKey, RequestOf, ResponseOf } from './proto';
@@ -36,6 +37,8 @@ export interface UnaryCall<K extends MethodKey> {
 export interface Transport {
   /** `grpc` or `rest`: for logs and the `x-goog-api-client` header. */
   readonly kind: string;
+  /** The API's HTTP rule table: REST routes by it; both transports' name templates come from it. */
+  readonly rules: HttpRules;
   /** Runs one unary call; rejects only with OperationsError. */
   unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>>;
   /** Closes connections; calls after close fail. Idempotent. */

@@ -5,7 +5,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { OperationsClient } from '../client';
 import { Code, OperationsError, codeName } from '../errors';
+import type { Transport } from '../transport';
 import { createGrpcTransport } from '../transports/grpc';
+import { createRestTransport } from '../transports/rest';
 import { CANCEL_MODES, startEmulator, type CancelMode } from '../emulator';
 
 /** Exit codes: 0 done, 1 a call failed, 2 usage. */
@@ -52,22 +54,14 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     .description('Serve a local google.longrunning.Operations emulator until SIGINT or SIGTERM.')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--grpc-port <port>', 'gRPC port (0: any free port)', port, 0)
+    .option('--http-port <port>', 'REST port (0: any free port)', port, 0)
     .option('--seed <count>', 'pre-create projects/demo/operations/op-1 ... op-N, running until cancelled', count, 0)
     .addOption(new Option('--cancel <mode>', 'what CancelOperation does').choices(CANCEL_MODES).default('honour'))
     .option('--cancel-delay <ms>', 'delay of a delayed or ignored cancel, in ms', count, 1000)
     .option('--json', 'print where it listens as one JSON line')
-    .action(
-      async (options: {
-        host: string;
-        grpcPort: number;
-        seed: number;
-        cancel: CancelMode;
-        cancelDelay: number;
-        json?: boolean;
-      }) => {
-        exitCode = await runEmulator(options, io);
-      },
-    );
+    .action(async (options: EmulatorFlags) => {
+      exitCode = await runEmulator(options, io);
+    });
 
   program
     .command('demo')
@@ -88,20 +82,30 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
   return exitCode;
 }
 
-async function runEmulator(
-  options: { host: string; grpcPort: number; seed: number; cancel: CancelMode; cancelDelay: number; json?: boolean },
-  io: Output,
-): Promise<number> {
+interface EmulatorFlags {
+  host: string;
+  grpcPort: number;
+  httpPort: number;
+  seed: number;
+  cancel: CancelMode;
+  cancelDelay: number;
+  json?: boolean;
+}
+
+async function runEmulator(options: EmulatorFlags, io: Output): Promise<number> {
   const emulator = await startEmulator({
     host: options.host,
     grpcPort: options.grpcPort,
+    httpPort: options.httpPort,
     seed: options.seed,
     cancelMode: options.cancel,
     cancelDelayMs: options.cancelDelay,
   });
-  if (options.json) io.out(JSON.stringify({ grpc: emulator.grpcAddress }));
+  if (options.json) io.out(JSON.stringify({ grpc: emulator.grpcAddress, http: emulator.httpUrl }));
   else {
-    io.out(`longrun emulator: gRPC on ${emulator.grpcAddress}, cancel mode ${options.cancel}`);
+    io.out(
+      `longrun emulator: gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl}, cancel mode ${options.cancel}`,
+    );
     if (options.seed > 0) io.out(`seeded projects/demo/operations/op-1 ... op-${options.seed}`);
     io.out('press Ctrl-C to stop');
   }
@@ -118,38 +122,53 @@ async function runEmulator(
   return EXIT_OK;
 }
 
+type OperationView = { done: boolean; error?: { code: number; message: string } | undefined };
+
+function describeOperation(op: OperationView): string {
+  return op.error
+    ? `done=${op.done} error.code=${op.error.code} (${codeName(op.error.code)}) "${op.error.message}"`
+    : `done=${op.done}`;
+}
+
+/** The main job, on the embedded emulator, over each transport in turn. */
 async function runDemo(io: Output): Promise<number> {
-  const name = 'projects/demo/operations/demo-1';
   const emulator = await startEmulator();
-  const client = new OperationsClient({
-    transport: createGrpcTransport({ address: emulator.grpcAddress, insecure: true }),
-  });
-  const describe = (op: { done: boolean; error?: { code: number; message: string } | undefined }): string =>
-    op.error
-      ? `done=${op.done} error.code=${op.error.code} (${codeName(op.error.code)}) "${op.error.message}"`
-      : `done=${op.done}`;
+  io.out('longrun demo: cancel an operation and confirm it, on the embedded emulator');
+  io.out(`  emulator  gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl} (plaintext, loopback)`);
+  let exitCode = EXIT_OK;
   try {
-    io.out('longrun demo: cancel an operation and confirm it, on the embedded emulator');
-    io.out(`  emulator  listening on ${emulator.grpcAddress} (gRPC, plaintext, loopback)`);
-    emulator.createOperation({ name });
-    io.out(`  created   ${name} (runs until cancelled)`);
-    io.out(`  get       ${describe(await client.getOperation(name))}`);
-    const started = performance.now();
-    await client.cancelOperation(name);
-    io.out(`  cancel    CancelOperation accepted in ${(performance.now() - started).toFixed(1)} ms`);
-    const op = await client.getOperation(name);
-    io.out(`  get       ${describe(op)}`);
-    if (op.done && op.error?.code === Code.CANCELLED) {
-      io.out('confirmed: the operation is done with code 1 (CANCELLED).');
-      return EXIT_OK;
+    const transports: [string, Transport][] = [
+      ['gRPC', createGrpcTransport({ address: emulator.grpcAddress, insecure: true })],
+      ['REST', createRestTransport({ baseUrl: emulator.httpUrl, insecure: true })],
+    ];
+    for (const [label, transport] of transports) {
+      const client = new OperationsClient({ transport });
+      try {
+        const name = `projects/demo/operations/demo-${label.toLowerCase()}`;
+        io.out(`over ${label}:`);
+        emulator.createOperation({ name });
+        io.out(`  created   ${name} (runs until cancelled)`);
+        io.out(`  get       ${describeOperation(await client.getOperation(name))}`);
+        const started = performance.now();
+        await client.cancelOperation(name);
+        io.out(`  cancel    CancelOperation accepted in ${(performance.now() - started).toFixed(1)} ms`);
+        const op = await client.getOperation(name);
+        io.out(`  get       ${describeOperation(op)}`);
+        if (op.done && op.error?.code === Code.CANCELLED) {
+          io.out(`  confirmed over ${label}: the operation is done with code 1 (CANCELLED).`);
+        } else {
+          io.err(`not confirmed over ${label}: the operation was not cancelled.`);
+          exitCode = EXIT_FAILED;
+        }
+      } finally {
+        await client.close();
+      }
     }
-    io.err('not confirmed: the operation was not cancelled.');
-    return EXIT_FAILED;
   } catch (error) {
     io.err(`longrun demo failed: ${OperationsError.from(error).message}`);
-    return EXIT_FAILED;
+    exitCode = EXIT_FAILED;
   } finally {
-    await client.close();
     await emulator.close();
   }
+  return exitCode;
 }

@@ -3,9 +3,14 @@
  * operations, for tests, demos and other clients (Google's own works against it unchanged).
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Operation } from '../proto';
+import type * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OPTIMIZATION_V1_RULES, operationTemplate, type HttpRules } from '../http-rules';
+import { defaultTypeRegistry, type Operation } from '../proto';
 import { addGrpcFace } from './grpc-face';
+import { createHttpFace } from './http-face';
 import { Recorder, type RecordedRequest } from './recorder';
+import { OperationsHandler } from './service';
 import { OperationStore, type CancelMode, type OperationSpec } from './store';
 
 export { CANCEL_MODES, DEFAULT_CANCEL_DELAY_MS, type CancelMode, type OperationSpec } from './store';
@@ -17,6 +22,10 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** The gRPC port; default 0 (any free port). */
   readonly grpcPort?: number;
+  /** The REST port; default 0 (any free port). */
+  readonly httpPort?: number;
+  /** The HTTP rules the REST face routes by, and whose name template names must match. Default Optimization v1. */
+  readonly rules?: HttpRules;
   /** What CancelOperation does unless an operation's spec says otherwise. Default `honour`. */
   readonly cancelMode?: CancelMode;
   /** Delay of a `delayed` or `ignore` cancel, in ms. Default 1000. */
@@ -28,6 +37,8 @@ export interface EmulatorOptions {
 export interface Emulator {
   /** `host:port` of the gRPC face, for `createGrpcTransport({ address, insecure: true })`. */
   readonly grpcAddress: string;
+  /** `http://host:port` of the REST face, for `createRestTransport({ baseUrl })`. */
+  readonly httpUrl: string;
   /** The last requests the emulator received (10,000 at most), oldest first. */
   readonly requests: readonly RecordedRequest[];
   /** How many requests it received in all. */
@@ -47,22 +58,37 @@ export interface Emulator {
 /** Starts the emulator; resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
+  const rules = options.rules ?? OPTIMIZATION_V1_RULES;
   const store = new OperationStore({
+    nameTemplate: operationTemplate(rules).source,
     ...(options.cancelMode && { cancelMode: options.cancelMode }),
     ...(options.cancelDelayMs !== undefined && { cancelDelayMs: options.cancelDelayMs }),
   });
   for (let i = 1; i <= (options.seed ?? 0); i++) store.create({ name: `projects/demo/operations/op-${i}` });
   const recorder = new Recorder();
+  const handler = new OperationsHandler(store, recorder);
   const server = new grpc.Server();
-  addGrpcFace(server, store, recorder);
+  addGrpcFace(server, store, handler);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(hostPort(host, options.grpcPort ?? 0), grpc.ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
+  const httpServer = createHttpFace(handler, rules, defaultTypeRegistry);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.httpPort ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+  const httpPort = (httpServer.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
     grpcAddress: hostPort(host, port),
+    httpUrl: `http://${hostPort(host, httpPort)}`,
     get requests() {
       return recorder.requests;
     },
@@ -73,7 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     getOperation: (name) => store.get(name),
     clearRequests: () => recorder.clear(),
     reset: () => store.reset(),
-    close: () => (closing ??= shutdown(server)),
+    close: () => (closing ??= Promise.all([shutdown(server), closeHttp(httpServer)]).then(() => undefined)),
   };
 }
 
@@ -89,5 +115,17 @@ function shutdown(server: grpc.Server): Promise<void> {
       clearTimeout(force);
       resolve();
     });
+  });
+}
+
+/** Stops accepting, closes idle keep-alive connections, and the rest after a second. */
+function closeHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), 1000);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }

@@ -5,12 +5,11 @@
 import { OperationsService } from '../../generated/google/longrunning/operations';
 import { Any } from '../../generated/google/protobuf/any';
 import { Empty } from '../../generated/google/protobuf/empty';
-import { Status } from '../../generated/google/rpc/status';
 import { CancelMode as ProtoCancelMode, EmulatorControlService } from '../../generated/longrun/emulator/v1/control';
 import { ProgressMetadata } from '../../generated/longrun/emulator/v1/progress';
-import { errorDetailCodecs, type MessageCodec } from '../proto';
+import { encodeStatus, errorDetailCodecs, type MessageCodec } from '../proto';
 
-export { EmulatorControlService, OperationsService, ProtoCancelMode, ProgressMetadata };
+export { EmulatorControlService, OperationsService, ProtoCancelMode, ProgressMetadata, encodeStatus };
 export type { OperationsServer } from '../../generated/google/longrunning/operations';
 export type { Duration } from '../../generated/google/protobuf/duration';
 export type { EmulatorControlServer, OperationScript } from '../../generated/longrun/emulator/v1/control';
@@ -48,9 +47,4 @@ export function anyFromJson(json: unknown): Any {
   const codec = packable[typeUrl.slice(typeUrl.lastIndexOf('/') + 1)];
   if (!codec) throw new TypeError(`unknown type ${typeUrl}`);
   return { typeUrl, value: Buffer.from(codec.encode(codec.fromJSON(fields)).finish()) };
-}
-
-/** Serializes a google.rpc.Status, as sent in `grpc-status-details-bin`. */
-export function encodeStatus(status: Status): Buffer {
-  return Buffer.from(Status.encode(status).finish());
 }

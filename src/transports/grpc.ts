@@ -4,8 +4,17 @@
  * AbortSignal-aware promise; its failures become OperationsError here and nowhere else.
  */
 import * as grpc from '@grpc/grpc-js';
-import { Code, OperationsError, abortedError, detailsFromStatusBytes, isCode, type ErrorDetail } from '../errors';
-import { grpcMethod, type GrpcMethod, type MethodKey, type ResponseOf } from '../proto';
+import {
+  Code,
+  OperationsError,
+  abortedError,
+  detailsFromStatusBytes,
+  isCode,
+  localError,
+  type ErrorDetail,
+} from '../errors';
+import { grpcMethods, type MethodKey, type ResponseOf } from '../proto';
+import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import type { Metadata, Transport, UnaryCall } from '../transport';
 
 /** Where and how to reach the service over gRPC. */
@@ -16,6 +25,8 @@ export interface GrpcTransportOptions {
   readonly insecure?: boolean;
   /** The channel's credentials, when TLS with the system's roots isn't what you need. */
   readonly credentials?: grpc.ChannelCredentials;
+  /** The API's HTTP rule table; over gRPC only its name templates are used. Default Optimization v1. */
+  readonly rules?: HttpRules;
   /**
    * grpc-js channel options, passed through; they override longrun's defaults
    * ({@link DEFAULT_CHANNEL_OPTIONS}).
@@ -44,11 +55,12 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): Transpo
 
 class GrpcTransport implements Transport {
   readonly kind = 'grpc';
+  readonly rules: HttpRules;
   private readonly client: grpc.Client;
   private closed = false;
-  private readonly methods = new Map<MethodKey, GrpcMethod<MethodKey>>();
 
   constructor(options: GrpcTransportOptions) {
+    this.rules = options.rules ?? OPTIMIZATION_V1_RULES;
     const credentials =
       options.credentials ?? (options.insecure ? grpc.credentials.createInsecure() : grpc.credentials.createSsl());
     this.client = new grpc.Client(options.address ?? DEFAULT_GRPC_ADDRESS, credentials, {
@@ -57,20 +69,11 @@ class GrpcTransport implements Transport {
     });
   }
 
-  private method<K extends MethodKey>(key: K): GrpcMethod<K> {
-    let method = this.methods.get(key);
-    if (!method) {
-      method = grpcMethod(key);
-      this.methods.set(key, method);
-    }
-    return method as GrpcMethod<K>;
-  }
-
   unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
     const { signal } = call;
-    if (this.closed) return Promise.reject(new OperationsError(Code.FAILED_PRECONDITION, 'transport is closed'));
+    if (this.closed) return Promise.reject(localError(Code.FAILED_PRECONDITION, 'transport is closed'));
     if (signal?.aborted) return Promise.reject(abortedError(signal));
-    const method = this.method(call.method);
+    const method = grpcMethods[call.method];
     return new Promise<ResponseOf<K>>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       const grpcCall = this.client.makeUnaryRequest(
@@ -111,7 +114,7 @@ function toGrpcMetadata(metadata: Metadata | undefined): grpc.Metadata {
 
 /** Converts a grpc-js ServiceError, decoding `grpc-status-details-bin` when present. */
 function fromServiceError(error: grpc.ServiceError, signal: AbortSignal | undefined): OperationsError {
-  if (error.code === grpc.status.CANCELLED && signal?.aborted) return abortedError(signal);
+  if (error.code === grpc.status.CANCELLED && signal?.aborted) return abortedError(signal, false);
   const code = isCode(error.code) ? error.code : Code.UNKNOWN;
   const message = error.details || grpc.status[error.code] || 'unknown error';
   // The code and message of the trailers win over those inside the details (gRPC spec).

@@ -100,6 +100,7 @@ describe('longrun demo', () => {
     expect(result.stdout).toMatch(/get +done=false/);
     expect(result.stdout).toMatch(/cancel +CancelOperation accepted/);
     expect(result.stdout).toMatch(/get +done=true error\.code=1 \(CANCELLED\)/);
-    expect(result.stdout).toMatch(/^confirmed: /m);
+    expect(result.stdout).toMatch(/confirmed over gRPC: /);
+    expect(result.stdout).toMatch(/confirmed over REST: /);
   });
 });

@@ -1,5 +1,5 @@
 /** The transports the contract suite runs over, each aimed at a running emulator. */
-import { createGrpcTransport, type Transport } from '../../src';
+import { createGrpcTransport, createRestTransport, type Transport } from '../../src';
 import type { Emulator } from '../../src/emulator';
 
 export interface TransportCase {
@@ -9,6 +9,7 @@ export interface TransportCase {
 
 export const transportCases: readonly TransportCase[] = [
   { kind: 'grpc', make: (emulator) => createGrpcTransport({ address: emulator.grpcAddress, insecure: true }) },
+  { kind: 'rest', make: (emulator) => createRestTransport({ baseUrl: emulator.httpUrl, insecure: true }) },
 ];
 
 let seq = 0;

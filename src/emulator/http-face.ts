@@ -1,0 +1,152 @@
+/**
+ * The emulator's REST face: a node:http server routing by the same HTTP rule table the
+ * client transcodes with, answering proto3 JSON and Google-style JSON errors.
+ */
+import * as http from 'node:http';
+import { codeName, httpStatusFromCode } from '../errors';
+import { compileRule, matchPath, type HttpRules } from '../http-rules';
+import { listResponseToJson, operationToJson, statusToJson } from '../json';
+import { validateName } from '../names';
+import type { ListOperationsResponse, MethodKey, Operation, Status, TypeRegistry } from '../proto';
+import type { OperationsHandler } from './service';
+
+/** Request bodies are tiny (`{}` at most); anything longer is refused. */
+const MAX_REQUEST_BODY = 64 * 1024;
+
+interface Route {
+  readonly method: MethodKey;
+  readonly name: string;
+  /** The name fits the rule's template (a route that only has the rule's shape is a fallback). */
+  readonly valid: boolean;
+}
+
+/** The routes the emulator serves, in the order tried. ListOperations answers GET and POST alike. */
+function route(rules: HttpRules, verb: string, path: string): Route | undefined {
+  let fallback: Route | undefined;
+  for (const method of ['cancelOperation', 'getOperation', 'deleteOperation', 'listOperations'] as const) {
+    const rule = rules[method];
+    if (!rule) continue;
+    const verbs = method === 'listOperations' ? ['GET', 'POST'] : [rule.method];
+    if (!verbs.includes(verb)) continue;
+    const name = matchPath(rule, path);
+    if (name === undefined) continue;
+    let valid = true;
+    try {
+      validateName(name, compileRule(rule).template);
+    } catch {
+      valid = false;
+    }
+    if (valid) return { method, name, valid };
+    fallback ??= { method, name, valid };
+  }
+  return fallback;
+}
+
+export function createHttpFace(handler: OperationsHandler, rules: HttpRules, types: TypeRegistry): http.Server {
+  return http.createServer((req, res) => {
+    void serve(req, res).catch(() => {
+      if (!res.headersSent)
+        sendJson(res, 500, errorJson({ code: 13, message: 'emulator failure', details: [] }, types));
+      else res.destroy();
+    });
+  });
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const found = route(rules, req.method ?? 'GET', path);
+    if (!found) {
+      // What Google's front end answers for a path no API serves.
+      await drain(req);
+      res.writeHead(404, { 'content-type': 'text/html; charset=UTF-8' });
+      res.end(
+        `<!DOCTYPE html><html><body><p>The requested URL <code>${escapeHtml(path)}</code> was not found on this server.</p></body></html>`,
+      );
+      return;
+    }
+    const body = await readRequestBody(req);
+    if (body === undefined) {
+      return sendStatus(res, { code: 3, message: 'request body too large or not JSON', details: [] });
+    }
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const request: Record<string, unknown> = { name: found.name };
+    if (found.method === 'listOperations') {
+      request['filter'] = query.get('filter') ?? '';
+      request['pageSize'] = Number(query.get('pageSize') ?? 0) || 0;
+      request['pageToken'] = query.get('pageToken') ?? '';
+      request['returnPartialSuccess'] = query.get('returnPartialSuccess') === 'true';
+    }
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
+    const outcome = await handler.handle(found.method, request as never, {
+      transport: 'rest',
+      headers,
+      signal: controller.signal,
+      deadline: undefined,
+    });
+    if (controller.signal.aborted) return;
+    if ('status' in outcome) return sendStatus(res, outcome.status);
+    const response = outcome.response;
+    if (found.method === 'getOperation' || found.method === 'waitOperation') {
+      sendJson(res, 200, operationToJson(response as Operation, types));
+    } else if (found.method === 'listOperations') {
+      sendJson(res, 200, listResponseToJson(response as ListOperationsResponse, types));
+    } else {
+      sendJson(res, 200, {});
+    }
+  }
+
+  function sendStatus(res: http.ServerResponse, status: Status): void {
+    sendJson(res, httpStatusFromCode(status.code), errorJson(status, types));
+  }
+}
+
+/** Google's JSON error body: `{"error": {"code": <http>, "message", "status": "<CODE>", "details"}}`. */
+function errorJson(status: Status, types: TypeRegistry): unknown {
+  const { details } = statusToJson(status, types);
+  return {
+    error: {
+      code: httpStatusFromCode(status.code),
+      message: status.message,
+      status: codeName(status.code),
+      ...(details === undefined ? {} : { details }),
+    },
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, json: unknown): void {
+  const body = JSON.stringify(json);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** The request's body parsed as JSON ({} when empty), or undefined when too large or not JSON. */
+async function readRequestBody(req: http.IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    text += chunk.toString('utf8');
+    if (text.length > MAX_REQUEST_BODY) return undefined;
+  }
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+async function drain(req: http.IncomingMessage): Promise<void> {
+  for await (const chunk of req as AsyncIterable<Buffer>) void chunk;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,271 @@
+/**
+ * The REST transport: gRPC transcoding (the API's HTTP rules) over a keep-alive undici
+ * Pool, JSON in the proto3 mapping. Its failures become OperationsError here and nowhere
+ * else: Google JSON errors with the same decoded details as over gRPC, and a clean
+ * message and the right code for whatever else a server or a proxy answers.
+ */
+import { Pool } from 'undici';
+import type Dispatcher from 'undici/types/dispatcher';
+import {
+  Code,
+  OperationsError,
+  abortedError,
+  codeFromHttpStatus,
+  codeFromName,
+  decodeDetails,
+  localError,
+  sanitizeText,
+  type ErrorDetail,
+} from '../errors';
+import { OPTIMIZATION_V1_RULES, transcode, type HttpRules, type TranscodableRequest } from '../http-rules';
+import { JsonShapeError, anyFromJson, listResponseFromJson, operationFromJson } from '../json';
+import { defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
+import type { Metadata, Transport, UnaryCall } from '../transport';
+
+export interface RestTransportOptions {
+  /**
+   * Scheme, host, port and an optional path prefix. Default `https://optimization.googleapis.com`.
+   * An `http://` URL means plaintext.
+   */
+  readonly baseUrl?: string;
+  /** Plaintext allowed. An `http://` base URL implies it. Default false. */
+  readonly insecure?: boolean;
+  /** The API's HTTP rule table. Default {@link OPTIMIZATION_V1_RULES}. */
+  readonly rules?: HttpRules;
+  /** Types to convert Any from and to JSON. Default: google.rpc details, Empty, Duration, the emulator's metadata. */
+  readonly types?: TypeRegistry;
+  /** Keep-alive connections to the origin at most. Default 32. */
+  readonly connections?: number;
+  /** Largest successful response body read, in bytes. Default 4 MiB (as grpc-js' receive limit). */
+  readonly maxResponseBytes?: number;
+}
+
+/** The default endpoint of Optimization v1 over REST. */
+export const DEFAULT_REST_URL = 'https://optimization.googleapis.com';
+/** How much of an error body is read, at most (a proxy may send an endless one). */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** Creates a transport over a keep-alive connection pool to one origin. */
+export function createRestTransport(options: RestTransportOptions = {}): Transport {
+  return new RestTransport(options);
+}
+
+const METHOD_NAMES: Readonly<Record<MethodKey, string>> = {
+  listOperations: 'ListOperations',
+  getOperation: 'GetOperation',
+  deleteOperation: 'DeleteOperation',
+  cancelOperation: 'CancelOperation',
+  waitOperation: 'WaitOperation',
+};
+
+/** Why the internal controller aborted: the caller's signal, or the deadline. */
+const DEADLINE = Symbol('deadline');
+
+class RestTransport implements Transport {
+  readonly kind = 'rest';
+  readonly rules: HttpRules;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly types: TypeRegistry;
+  private readonly maxResponseBytes: number;
+  private closed = false;
+
+  constructor(options: RestTransportOptions) {
+    const url = new URL(options.baseUrl ?? DEFAULT_REST_URL);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new TypeError(`baseUrl must be an http:// or https:// URL, got ${url.protocol}`);
+    }
+    if (url.search || url.hash) throw new TypeError('baseUrl must not have a query or a fragment');
+    this.rules = options.rules ?? OPTIMIZATION_V1_RULES;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.types = options.types ?? defaultTypeRegistry;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.pool = new Pool(url.origin, { connections: options.connections ?? 32 });
+  }
+
+  async unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
+    const { signal } = call;
+    if (this.closed) throw localError(Code.FAILED_PRECONDITION, 'transport is closed');
+    if (signal?.aborted) throw abortedError(signal);
+    const rule = this.rules[call.method];
+    if (!rule) {
+      throw localError(
+        Code.UNIMPLEMENTED,
+        `${METHOD_NAMES[call.method]} has no HTTP rule in ${this.rules.api}: it is not available over REST (use the gRPC transport)`,
+      );
+    }
+    const parts = transcode(rule, call.request as unknown as TranscodableRequest);
+    const headers: Record<string, string> = { accept: 'application/json', ...call.metadata };
+    if (parts.body !== undefined) headers['content-type'] = 'application/json';
+
+    // One controller ends the whole exchange, body included: the caller's abort or the deadline.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      call.deadline === undefined
+        ? undefined
+        : setTimeout(() => controller.abort(DEADLINE), Math.max(0, call.deadline - Date.now()));
+    try {
+      const response = await this.pool.request({
+        method: parts.method,
+        path: this.basePath + parts.path + (parts.query ? `?${parts.query}` : ''),
+        headers: headers as Metadata,
+        body: parts.body ?? null,
+        signal: controller.signal,
+      });
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        return this.parseSuccess(call.method, response, await readBody(response.body, this.maxResponseBytes));
+      }
+      throw errorFromResponse(response, await readBody(response.body, MAX_ERROR_BODY_BYTES), this.types);
+    } catch (error) {
+      if (controller.signal.aborted) {
+        if (controller.signal.reason === DEADLINE) {
+          throw new OperationsError(Code.DEADLINE_EXCEEDED, `deadline exceeded (${METHOD_NAMES[call.method]})`, {
+            cause: error,
+          });
+        }
+        if (signal?.aborted) throw abortedError(signal, false);
+      }
+      throw error instanceof OperationsError ? error : fromNetworkError(error);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private parseSuccess<K extends MethodKey>(method: K, response: Dispatcher.ResponseData, body: Body): ResponseOf<K> {
+    if (body.truncated) {
+      throw new OperationsError(Code.RESOURCE_EXHAUSTED, `response larger than ${this.maxResponseBytes} bytes`);
+    }
+    let json: unknown = {};
+    if (body.text.trim() !== '') {
+      try {
+        json = JSON.parse(body.text);
+      } catch (error) {
+        throw new OperationsError(
+          Code.INTERNAL,
+          `malformed JSON in a ${response.statusCode} response to ${METHOD_NAMES[method]}`,
+          { cause: error },
+        );
+      }
+    }
+    try {
+      switch (method) {
+        case 'getOperation':
+        case 'waitOperation':
+          return operationFromJson(json, this.types) as ResponseOf<K>;
+        case 'listOperations':
+          return listResponseFromJson(json, this.types) as ResponseOf<K>;
+        default:
+          return {} as ResponseOf<K>;
+      }
+    } catch (error) {
+      if (error instanceof JsonShapeError) {
+        throw new OperationsError(Code.INTERNAL, `unexpected response to ${METHOD_NAMES[method]}: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.close();
+  }
+}
+
+interface Body {
+  readonly text: string;
+  /** The body was longer than the limit and was cut there. */
+  readonly truncated: boolean;
+}
+
+/** Reads at most `limit` bytes; past it, stops reading and drops the connection's rest of the body. */
+async function readBody(body: Dispatcher.ResponseData['body'], limit: number): Promise<Body> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (size + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - size));
+      body.destroy();
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+/**
+ * A non-2xx response as an OperationsError. A Google JSON error's `status` wins over the
+ * HTTP code; its details decode as over gRPC. Other bodies (a proxy's HTML, plain text)
+ * give the HTTP code's mapping and a clean message; HTML is never quoted.
+ */
+export function errorFromResponse(response: Dispatcher.ResponseData, body: Body, types: TypeRegistry): OperationsError {
+  const status = response.statusCode;
+  const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
+  const google = contentType.includes('json') && !body.truncated ? parseGoogleError(body.text, types) : undefined;
+  if (google) {
+    const code = codeFromName(google.status) ?? codeFromHttpStatus(google.httpCode ?? status);
+    return new OperationsError(code, google.message || `HTTP ${status}`, { details: google.details });
+  }
+  // No JSON error: a proxy or a server that doesn't know the route. A 404 there means the
+  // method isn't served at that path (UNIMPLEMENTED), not that the operation is missing.
+  const code = status === 404 ? Code.UNIMPLEMENTED : codeFromHttpStatus(status);
+  const kind = contentType.split(';')[0]?.trim() || 'no content type';
+  let message = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''} (${kind} body)`;
+  if (kind === 'text/plain' && body.text.trim() !== '') message += `: ${sanitizeText(body.text, 200)}`;
+  return new OperationsError(code, message);
+}
+
+interface GoogleError {
+  readonly httpCode: number | undefined;
+  readonly status: string | undefined;
+  readonly message: string;
+  readonly details: ErrorDetail[];
+}
+
+function parseGoogleError(text: string, types: TypeRegistry): GoogleError | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const error = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['error'] : undefined;
+  if (typeof error !== 'object' || error === null || Array.isArray(error)) return undefined;
+  const { code, status, message, details } = error as Record<string, unknown>;
+  const decoded: ErrorDetail[] = [];
+  if (Array.isArray(details)) {
+    for (const detail of details) {
+      try {
+        decoded.push(...decodeDetails([anyFromJson(detail, types)]));
+      } catch {
+        // A detail without "@type" can't be typed: leave it out rather than fail the error.
+      }
+    }
+  }
+  return {
+    httpCode: typeof code === 'number' ? code : undefined,
+    status: typeof status === 'string' ? status : undefined,
+    message: typeof message === 'string' ? message : '',
+    details: decoded,
+  };
+}
+
+/** undici's and the socket's failures: the connection is at fault, so UNAVAILABLE (retryable). */
+function fromNetworkError(error: unknown): OperationsError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new OperationsError(Code.DEADLINE_EXCEEDED, `no answer in time: ${text}`, { cause: error });
+  }
+  if (typeof code === 'string' && (code.startsWith('UND_ERR') || code.startsWith('E'))) {
+    return new OperationsError(Code.UNAVAILABLE, `connection failed: ${text}`, { cause: error });
+  }
+  return new OperationsError(Code.INTERNAL, text, { cause: error });
+}
