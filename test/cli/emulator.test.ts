@@ -63,6 +63,27 @@ describe('longrun emulator', () => {
     expect(code).toBe(0);
   });
 
+  it('serves REST too: POST :cancel answers {}, a following GET shows done with error.code 1', async () => {
+    const { child, address } = await startEmulatorProcess(['--grpc-port', '0', '--http-port', '0', '--seed', '3']);
+    try {
+      expect(address.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const cancel = await fetch(`${address.http}/v1/projects/demo/operations/op-1:cancel`, { method: 'POST' });
+      expect(cancel.status).toBe(200);
+      expect(await cancel.json()).toEqual({});
+      const get = await fetch(`${address.http}/v1/projects/demo/operations/op-1`);
+      const op = (await get.json()) as { done?: boolean; error?: { code: number } };
+      expect(op.done).toBe(true);
+      expect(op.error?.code).toBe(1);
+      const missing = await fetch(`${address.http}/v1/projects/demo/operations/op-9`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
   it('takes the cancel mode for every operation', async () => {
     const { child, address } = await startEmulatorProcess(['--seed', '1', '--cancel', 'unimplemented']);
     try {
