@@ -1,13 +1,24 @@
 /**
- * OperationsClient: the thin wrapper over a Transport, written once for both.
+ * OperationsClient: the thin wrapper over a Transport, written once for both, and the
+ * cancel-then-confirm that no peer offers as one call.
  */
-import { abortedError } from './errors';
-import { operationTemplate } from './http-rules';
+import { Code, OperationsError, abortedError } from './errors';
+import { encodeComponent, operationTemplate, parentTemplate } from './http-rules';
 import { compileTemplate, validateName, type NameTemplate } from './names';
-import { DEFAULT_TIMEOUT_MS, checkTimeout } from './policy';
-import type { Operation } from './proto';
+import {
+  DEFAULT_POLL_POLICY,
+  DEFAULT_TIMEOUT_MS,
+  backoffDelay,
+  checkTimeout,
+  pollPolicy,
+  sleep,
+  type PollPolicy,
+} from './policy';
+import type { Any, ListOperationsResponse, Operation } from './proto';
+import { operationError } from './results';
 import type { CallOptions, Metadata, MethodKey, RequestOf, ResponseOf, Transport } from './transport';
 import { createGrpcTransport } from './transports/grpc';
+import { VERSION } from './version';
 
 export interface OperationsClientOptions {
   /**
@@ -24,29 +35,96 @@ export interface OperationsClientOptions {
   readonly nameTemplate?: string;
   /** Metadata sent with every call; a call's own metadata wins on the same key. */
   readonly metadata?: Metadata;
+  /** The project billed for quota (`x-goog-user-project`). Default: `GOOGLE_CLOUD_QUOTA_PROJECT`, else none. */
+  readonly quotaProject?: string;
+  /** How cancelAndConfirm and waitForDone poll; each field defaults to {@link DEFAULT_POLL_POLICY}'s. */
+  readonly pollPolicy?: Partial<PollPolicy>;
 }
+
+/** Options of listOperations: AIP-160 `filter` and the page size the server is asked for. */
+export interface ListOptions extends CallOptions {
+  readonly filter?: string;
+  readonly pageSize?: number;
+}
+
+export interface PageOptions extends ListOptions {
+  /** The `nextPageToken` of the previous page; '' or unset for the first. */
+  readonly pageToken?: string;
+}
+
+/** One page of ListOperations. */
+export interface OperationsPage {
+  readonly operations: Operation[];
+  /** '' on the last page. */
+  readonly nextPageToken: string;
+  /** Locations the server couldn't reach (when partial success was asked for). */
+  readonly unreachable: string[];
+}
+
+/** Options of cancelAndConfirm and waitForDone. */
+export interface PollOptions extends Omit<CallOptions, 'timeoutMs'> {
+  /** The whole wait, in ms; default the client's poll policy's (60 s). */
+  readonly timeoutMs?: number;
+  /** Overrides of the client's poll policy for this wait. */
+  readonly pollPolicy?: Partial<PollPolicy>;
+  /** Use WaitOperation where the transport has it (default true); false polls with GetOperation only. */
+  readonly useWaitOperation?: boolean;
+}
+
+/**
+ * What cancelAndConfirm found, always with the last Operation read:
+ * - `cancelled`: done with `error.code = 1` (CANCELLED);
+ * - `completed`: done with a response: it finished despite the cancel;
+ * - `failed`: done with another error (kept with its details in `error`);
+ * - `unsupported`: the server answered UNIMPLEMENTED to CancelOperation;
+ * - `running`: not done when the wait's deadline came. Nothing was confirmed: the cancel may
+ *   still take effect later.
+ */
+export type CancelOutcome =
+  | { readonly outcome: 'cancelled'; readonly operation: Operation }
+  | { readonly outcome: 'completed'; readonly operation: Operation; readonly response: Any | undefined }
+  | { readonly outcome: 'failed'; readonly operation: Operation; readonly error: OperationsError }
+  | { readonly outcome: 'unsupported'; readonly operation: Operation; readonly error: OperationsError }
+  | { readonly outcome: 'running'; readonly operation: Operation };
+
+/** Longest single WaitOperation of a wait: the server may return earlier. */
+const MAX_WAIT_SLICE_MS = 30_000;
+/** Longest final read at a wait's deadline. */
+const FINAL_READ_TIMEOUT_MS = 2_000;
 
 /** A client of google.longrunning.Operations. Promise API; every failure is an OperationsError. */
 export class OperationsClient {
   readonly transport: Transport;
   private readonly timeoutMs: number;
   private readonly template: NameTemplate;
-  private readonly metadata: Metadata | undefined;
+  private readonly parentTemplate: NameTemplate | undefined;
+  private readonly policy: PollPolicy;
+  /** Headers of every call, the caller's client-level metadata last. */
+  private readonly headers: Metadata;
+  /** The server answered UNIMPLEMENTED to WaitOperation once: poll with GetOperation from then on. */
+  private waitUnsupported = false;
 
   constructor(options: OperationsClientOptions = {}) {
     this.transport = options.transport ?? createGrpcTransport();
     this.timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeoutMs);
+    const rules = this.transport.rules;
     this.template =
-      options.nameTemplate === undefined
-        ? operationTemplate(this.transport.rules)
-        : compileTemplate(options.nameTemplate);
-    this.metadata = options.metadata;
+      options.nameTemplate === undefined ? operationTemplate(rules) : compileTemplate(options.nameTemplate);
+    this.parentTemplate = parentTemplate(rules);
+    this.policy = pollPolicy(DEFAULT_POLL_POLICY, options.pollPolicy);
+    const quotaProject = options.quotaProject ?? process.env['GOOGLE_CLOUD_QUOTA_PROJECT'];
+    this.headers = {
+      'x-goog-api-client': `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`,
+      ...(quotaProject ? { 'x-goog-user-project': quotaProject } : {}),
+      ...options.metadata,
+    };
   }
 
   /**
    * Asks the server to cancel the operation: best effort and asynchronous. Success means the
    * request was accepted, not that the operation stopped; confirm with {@link getOperation}
-   * (done, with `error.code === Code.CANCELLED`). A server without cancel answers UNIMPLEMENTED.
+   * (done, with `error.code === Code.CANCELLED`) or use {@link cancelAndConfirm}. A server
+   * without cancel answers UNIMPLEMENTED.
    */
   async cancelOperation(name: string, options?: CallOptions): Promise<void> {
     await this.call('cancelOperation', { name: validateName(name, this.template) }, options);
@@ -57,31 +135,183 @@ export class OperationsClient {
     return this.call('getOperation', { name: validateName(name, this.template) }, options);
   }
 
+  /** Deletes the operation's record. It does not cancel the operation. */
+  async deleteOperation(name: string, options?: CallOptions): Promise<void> {
+    await this.call('deleteOperation', { name: validateName(name, this.template) }, options);
+  }
+
+  /**
+   * Waits on the server until the operation is done or about `timeoutMs` passed (the server
+   * is asked to answer a little before the call's deadline), then answers its state, done or
+   * not. Never retried. gRPC only: over REST (no HTTP rule in Optimization v1) it fails
+   * locally with UNIMPLEMENTED and `error.local === true`.
+   */
+  async waitOperation(name: string, options: CallOptions = {}): Promise<Operation> {
+    const valid = validateName(name, this.template);
+    const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
+    // Leave the answer time to arrive before the deadline: a tenth, between 50 ms and 1 s.
+    const serverMs = Math.max(1, timeoutMs - Math.min(1000, Math.max(50, timeoutMs / 10)));
+    const timeout = { seconds: String(Math.floor(serverMs / 1000)), nanos: Math.floor(serverMs % 1000) * 1e6 };
+    return this.call('waitOperation', { name: valid, timeout }, { ...options, timeoutMs });
+  }
+
+  /** One page of the operations under `parent` (e.g. `projects/my-project`). */
+  async listOperationsPage(parent: string, options: PageOptions = {}): Promise<OperationsPage> {
+    const template = this.parentTemplate;
+    if (!template) {
+      throw new OperationsError(Code.UNIMPLEMENTED, `ListOperations has no HTTP rule in ${this.transport.rules.api}`, {
+        local: true,
+      });
+    }
+    const pageSize = options.pageSize ?? 0;
+    if (!Number.isInteger(pageSize) || pageSize < 0) {
+      throw new OperationsError(Code.INVALID_ARGUMENT, 'pageSize must be a whole number >= 0', { local: true });
+    }
+    const response: ListOperationsResponse = await this.call(
+      'listOperations',
+      {
+        name: validateName(parent, template, 'parent'),
+        filter: options.filter ?? '',
+        pageSize,
+        pageToken: options.pageToken ?? '',
+        returnPartialSuccess: false,
+      },
+      options,
+    );
+    return response;
+  }
+
+  /**
+   * Every operation under `parent`, page after page, each call with its own deadline.
+   * Breaking out of the loop stops asking for pages.
+   */
+  async *listOperations(parent: string, options: ListOptions = {}): AsyncGenerator<Operation, void, undefined> {
+    let pageToken = '';
+    do {
+      const page = await this.listOperationsPage(parent, { ...options, pageToken });
+      yield* page.operations;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+  }
+
+  /**
+   * Reads the operation until it is done or the wait's deadline (`timeoutMs`, default 60 s):
+   * with WaitOperation where the transport has it, falling back to GetOperation polling with
+   * jittered exponential backoff when the server doesn't implement it or answers early. At
+   * the deadline, one last read. Resolves with the last state read, done or not; rejects
+   * only when a read fails (a server's RetryInfo on UNAVAILABLE or RESOURCE_EXHAUSTED is
+   * waited out instead) or on abort.
+   */
+  async waitForDone(name: string, options: PollOptions = {}): Promise<Operation> {
+    const valid = validateName(name, this.template);
+    const policy = pollPolicy(this.policy, options.pollPolicy);
+    const timeoutMs = options.timeoutMs === undefined ? policy.timeoutMs : checkTimeout(options.timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    const { signal, metadata } = options;
+    let useWait =
+      options.useWaitOperation !== false && !this.waitUnsupported && this.transport.supports('waitOperation');
+    let attempt = 0;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        // One last read at the deadline rather than giving up just before it.
+        return this.getOperation(valid, {
+          signal,
+          metadata,
+          timeoutMs: Math.min(this.timeoutMs, FINAL_READ_TIMEOUT_MS),
+        });
+      }
+      const started = Date.now();
+      let operation: Operation;
+      try {
+        operation = useWait
+          ? await this.waitOperation(valid, { signal, metadata, timeoutMs: Math.min(remaining, MAX_WAIT_SLICE_MS) })
+          : await this.getOperation(valid, { signal, metadata });
+      } catch (error) {
+        const e = OperationsError.from(error);
+        if (useWait && e.code === Code.UNIMPLEMENTED) {
+          // Many servers don't implement WaitOperation: poll instead, for good.
+          this.waitUnsupported = true;
+          useWait = false;
+          continue;
+        }
+        if (useWait && e.code === Code.DEADLINE_EXCEEDED && !e.aborted) continue; // a slow wait slice
+        const retryDelay = retryInfoDelayMs(e);
+        if (retryDelay === undefined || (e.code !== Code.UNAVAILABLE && e.code !== Code.RESOURCE_EXHAUSTED)) throw e;
+        await sleep(
+          Math.min(Math.max(retryDelay, backoffDelay(attempt++, policy)), Math.max(0, deadline - Date.now())),
+          signal,
+        );
+        continue;
+      }
+      if (operation.done) return operation;
+      // Not done: back off before the next read (a wait that returned early counts its own time).
+      const delay = Math.min(backoffDelay(attempt++, policy), Math.max(0, deadline - Date.now()));
+      const pause = useWait ? delay - (Date.now() - started) : delay;
+      if (pause > 0) await sleep(pause, signal);
+    }
+  }
+
+  /**
+   * Cancels the operation and confirms what happened: sends CancelOperation, then reads the
+   * operation until it is done or the deadline (see {@link waitForDone}). Resolves with the
+   * {@link CancelOutcome}; rejects only when a call fails (other than an UNIMPLEMENTED
+   * cancel, reported as `unsupported`) or on abort.
+   */
+  async cancelAndConfirm(name: string, options: PollOptions = {}): Promise<CancelOutcome> {
+    const valid = validateName(name, this.template);
+    const { signal, metadata } = options;
+    try {
+      await this.cancelOperation(valid, { signal, metadata });
+    } catch (error) {
+      const e = OperationsError.from(error);
+      if (e.code !== Code.UNIMPLEMENTED || e.local) throw e;
+      return { outcome: 'unsupported', operation: await this.getOperation(valid, { signal, metadata }), error: e };
+    }
+    return cancelOutcome(await this.waitForDone(valid, options));
+  }
+
   /** Closes the transport. */
   async close(): Promise<void> {
     return this.transport.close();
   }
 
+  /** Resolves the call's options and hands it to the transport. Throws (inside the async callers) on bad input. */
   private call<K extends MethodKey>(
     method: K,
     request: RequestOf<K>,
     options: CallOptions = {},
   ): Promise<ResponseOf<K>> {
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(abortedError(signal));
+    if (signal?.aborted) throw abortedError(signal);
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
+    // Google's routing header; the name is percent-encoded as in a REST path.
+    const routing = `name=${encodeComponent(request.name)}`;
+    const metadata = options.metadata
+      ? { ...this.headers, 'x-goog-request-params': routing, ...options.metadata }
+      : { ...this.headers, 'x-goog-request-params': routing };
     return this.transport.unary({
       method,
       request,
       deadline: timeoutMs === Infinity ? undefined : Date.now() + timeoutMs,
       signal,
-      metadata: mergeMetadata(this.metadata, options.metadata),
+      metadata,
     });
   }
 }
 
-function mergeMetadata(base: Metadata | undefined, extra: Metadata | undefined): Metadata | undefined {
-  if (!base) return extra;
-  if (!extra) return base;
-  return { ...base, ...extra };
+/** The outcome a final read of a cancelled-or-not operation says. Not done is `running`, never `cancelled`. */
+export function cancelOutcome(operation: Operation): CancelOutcome {
+  if (!operation.done) return { outcome: 'running', operation };
+  const error = operationError(operation);
+  if (!error) return { outcome: 'completed', operation, response: operation.response };
+  return error.code === Code.CANCELLED ? { outcome: 'cancelled', operation } : { outcome: 'failed', operation, error };
+}
+
+/** A server's google.rpc.RetryInfo delay, in ms. */
+function retryInfoDelayMs(error: OperationsError): number | undefined {
+  const delay = error.findDetail('google.rpc.RetryInfo')?.retryDelay;
+  if (!delay) return undefined;
+  const ms = Number(delay.seconds) * 1000 + delay.nanos / 1e6;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

@@ -2,7 +2,16 @@
  * longrun: a client for google.longrunning.Operations over gRPC (and REST).
  * The public surface, nothing else.
  */
-export { OperationsClient, type OperationsClientOptions } from './client';
+export {
+  OperationsClient,
+  cancelOutcome,
+  type CancelOutcome,
+  type ListOptions,
+  type OperationsClientOptions,
+  type OperationsPage,
+  type PageOptions,
+  type PollOptions,
+} from './client';
 export {
   Code,
   OperationsError,
@@ -24,7 +33,9 @@ export {
   type HttpVerb,
 } from './http-rules';
 export { MAX_NAME_LENGTH, OPTIMIZATION_V1_TEMPLATE, operationName } from './names';
-export { DEFAULT_TIMEOUT_MS } from './policy';
+export { DEFAULT_POLL_POLICY, DEFAULT_TIMEOUT_MS, type PollPolicy } from './policy';
+export { anyTypeName, operationError, operationResult, unpack, unpackAny, type OperationResult } from './results';
+export { VERSION } from './version';
 export { createTypeRegistry, defaultTypeRegistry, type MessageCodec, type TypeRegistry } from './proto';
 export type {
   Any,

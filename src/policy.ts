@@ -1,7 +1,7 @@
 /**
  * Deadlines (and, later, retry and poll backoff) as typed defaults in code.
  */
-import { Code, localError } from './errors';
+import { Code, abortedError, localError } from './errors';
 
 /**
  * Default deadline of Get/Cancel/Delete/List, covering all attempts: 10 s, as in googleapis'
@@ -15,4 +15,62 @@ export function checkTimeout(timeoutMs: unknown, what = 'timeoutMs'): number {
     throw localError(Code.INVALID_ARGUMENT, `${what} must be a positive number of milliseconds`);
   }
   return timeoutMs;
+}
+
+/** How cancelAndConfirm and waitForDone read an operation until it is done. */
+export interface PollPolicy {
+  /** Delay before the second read, in ms. Default 250. */
+  readonly initialDelayMs: number;
+  /** Each delay is the previous one times this. Default 1.5. */
+  readonly multiplier: number;
+  /** Longest delay between reads, in ms. Default 5,000. */
+  readonly maxDelayMs: number;
+  /** Each delay is multiplied by a random factor in [1 - jitter, 1 + jitter]. Default 0.2. */
+  readonly jitter: number;
+  /** The whole wait, in ms, after which the last state is reported. Default 60,000. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_POLL_POLICY: PollPolicy = Object.freeze({
+  initialDelayMs: 250,
+  multiplier: 1.5,
+  maxDelayMs: 5_000,
+  jitter: 0.2,
+  timeoutMs: 60_000,
+});
+
+/** A policy with `overrides` applied, each value checked. */
+export function pollPolicy(base: PollPolicy, overrides: Partial<PollPolicy> | undefined): PollPolicy {
+  if (!overrides) return base;
+  const policy = { ...base, ...overrides };
+  for (const key of ['initialDelayMs', 'maxDelayMs', 'timeoutMs'] as const) {
+    const value = policy[key];
+    if (typeof value !== 'number' || !(value >= 0))
+      throw localError(Code.INVALID_ARGUMENT, `${key} must be a number >= 0`);
+  }
+  if (!(policy.multiplier >= 1)) throw localError(Code.INVALID_ARGUMENT, 'multiplier must be >= 1');
+  if (!(policy.jitter >= 0 && policy.jitter < 1)) throw localError(Code.INVALID_ARGUMENT, 'jitter must be in [0, 1)');
+  return policy;
+}
+
+/** The delay before read number `attempt + 2` (attempt 0: the first delay), with jitter. */
+export function backoffDelay(attempt: number, policy: PollPolicy, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** attempt);
+  return base * (1 - policy.jitter + 2 * policy.jitter * random());
+}
+
+/** Resolves after `ms`; rejects with the abort error at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortedError(signal));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortedError(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

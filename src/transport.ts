@@ -37,8 +37,12 @@ export interface UnaryCall<K extends MethodKey> {
 export interface Transport {
   /** `grpc` or `rest`: for logs and the `x-goog-api-client` header. */
   readonly kind: string;
+  /** The version of the library under the transport (grpc-js, undici), for `x-goog-api-client`. */
+  readonly version: string;
   /** The API's HTTP rule table: REST routes by it; both transports' name templates come from it. */
   readonly rules: HttpRules;
+  /** Whether the transport can carry `method` at all (REST: only methods with an HTTP rule). */
+  supports(method: MethodKey): boolean;
   /** Runs one unary call; rejects only with OperationsError. */
   unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>>;
   /** Closes connections; calls after close fail. Idempotent. */

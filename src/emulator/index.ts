@@ -5,7 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OPTIMIZATION_V1_RULES, operationTemplate, type HttpRules } from '../http-rules';
+import { OPTIMIZATION_V1_RULES, operationTemplate, parentTemplate, type HttpRules } from '../http-rules';
 import { defaultTypeRegistry, type Operation } from '../proto';
 import { addGrpcFace } from './grpc-face';
 import { createHttpFace } from './http-face';
@@ -66,7 +66,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   for (let i = 1; i <= (options.seed ?? 0); i++) store.create({ name: `projects/demo/operations/op-${i}` });
   const recorder = new Recorder();
-  const handler = new OperationsHandler(store, recorder);
+  const handler = new OperationsHandler(store, recorder, parentTemplate(rules));
   const server = new grpc.Server();
   addGrpcFace(server, store, handler);
   const port = await new Promise<number>((resolve, reject) =>

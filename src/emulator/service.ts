@@ -4,7 +4,7 @@
  * the same thing for the same request, record it the same way, and inject the same faults.
  */
 import { Code, OperationsError } from '../errors';
-import { validateName } from '../names';
+import { validateName, type NameTemplate } from '../names';
 import type { Duration, MethodKey, RequestOf, ResponseOf, Status } from '../proto';
 import { FAULT_HEADER, parseFault } from './faults';
 import type { Recorder } from './recorder';
@@ -37,6 +37,8 @@ export class OperationsHandler {
   constructor(
     private readonly store: OperationStore,
     private readonly recorder: Recorder,
+    /** ListOperations' parent template (e.g. `projects/*`); undefined: ListOperations isn't served. */
+    private readonly parentTemplate: NameTemplate | undefined,
   ) {}
 
   /** Records the request, applies the fault it asks for, runs the method. */
@@ -64,6 +66,12 @@ export class OperationsHandler {
     context: CallContext,
   ): Promise<ResponseOf<K>> {
     const { store } = this;
+    if (method === 'listOperations') {
+      if (!this.parentTemplate) throw new OperationsError(Code.UNIMPLEMENTED, 'ListOperations is not served');
+      const { name, filter, pageSize, pageToken } = request as RequestOf<'listOperations'>;
+      const page = store.list(validateName(name, this.parentTemplate, 'parent'), filter, pageSize, pageToken);
+      return { ...page, unreachable: [] } as ResponseOf<K>;
+    }
     const name = validateName(request.name, store.template);
     switch (method) {
       case 'getOperation':

@@ -3,6 +3,7 @@
  * and the clock whenever it is read, so no timer runs per operation and 20,000 of them
  * cost only memory.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { Code, OperationsError } from '../errors';
 import { compileTemplate, validateName, type NameTemplate } from '../names';
 import type { Any, Operation, Status } from '../proto';
@@ -38,6 +39,8 @@ export interface OperationSpec {
 
 interface Entry {
   readonly name: string;
+  /** Creation order, for paging. */
+  readonly seq: number;
   readonly createdAt: number;
   readonly completeAt: number;
   readonly response: Any;
@@ -61,6 +64,10 @@ const CANCELLED_STATUS: Status = { code: Code.CANCELLED, message: 'operation can
 
 export class OperationStore {
   private readonly entries = new Map<string, Entry>();
+  /** Entries in creation order (deleted ones linger until compaction), for paging by `seq`. */
+  private order: Entry[] = [];
+  private nextSeq = 1;
+  private readonly tokenKey = randomBytes(32);
   private readonly mode: CancelMode;
   private readonly cancelDelayMs: number;
   readonly template: NameTemplate;
@@ -96,6 +103,7 @@ export class OperationStore {
     const now = this.now();
     const entry: Entry = {
       name,
+      seq: this.nextSeq++,
       createdAt: now,
       completeAt: spec.runForMs === undefined ? Infinity : now + spec.runForMs,
       response: spec.response ?? emptyAny(),
@@ -105,6 +113,7 @@ export class OperationStore {
       cancelRequestedAt: undefined,
     };
     this.entries.set(name, entry);
+    this.order.push(entry);
     return this.view(entry, now);
   }
 
@@ -127,6 +136,70 @@ export class OperationStore {
   delete(name: string): void {
     this.entry(name);
     this.entries.delete(name);
+    if (this.order.length > 1024 && this.order.length > this.entries.size * 2) {
+      this.order = this.order.filter((e) => this.entries.get(e.name) === e);
+    }
+  }
+
+  /**
+   * One page of the operations under `parent` (names starting with `parent/`), in creation
+   * order. `filter` is '' or `done = true|false`; `pageSize` 0 means 50, at most 1000. Page
+   * tokens are opaque and signed: a tampered one, or one of another parent or filter, is
+   * INVALID_ARGUMENT.
+   */
+  list(
+    parent: string,
+    filter: string,
+    pageSize: number,
+    pageToken: string,
+  ): { operations: Operation[]; nextPageToken: string } {
+    const wantDone = parseDoneFilter(filter);
+    if (!Number.isInteger(pageSize) || pageSize < 0) {
+      throw new OperationsError(Code.INVALID_ARGUMENT, 'page_size must be a whole number >= 0');
+    }
+    const size = Math.min(pageSize || 50, 1000);
+    const afterSeq = pageToken === '' ? 0 : this.readToken(pageToken, parent, filter);
+    const prefix = `${parent}/`;
+    const now = this.now();
+    const operations: Operation[] = [];
+    let last = 0;
+    let more = false;
+    for (let i = firstAfter(this.order, afterSeq); i < this.order.length; i++) {
+      const entry = this.order[i] as Entry;
+      if (this.entries.get(entry.name) !== entry || !entry.name.startsWith(prefix)) continue;
+      const op = this.view(entry, now);
+      if (wantDone !== undefined && op.done !== wantDone) continue;
+      if (operations.length === size) {
+        more = true;
+        break;
+      }
+      operations.push(op);
+      last = entry.seq;
+    }
+    return { operations, nextPageToken: more ? this.makeToken(parent, filter, last) : '' };
+  }
+
+  private makeToken(parent: string, filter: string, seq: number): string {
+    const body = Buffer.from(JSON.stringify({ p: parent, f: filter, s: seq })).toString('base64url');
+    return `${body}.${this.sign(body)}`;
+  }
+
+  private readToken(token: string, parent: string, filter: string): number {
+    const [body = '', mac = '', extra] = token.split('.');
+    if (extra === undefined && body !== '' && mac === this.sign(body)) {
+      try {
+        const { p, f, s } = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+        if (p === parent && f === filter && typeof s === 'number') return s;
+        throw new OperationsError(Code.INVALID_ARGUMENT, 'page_token belongs to another parent or filter');
+      } catch (error) {
+        if (error instanceof OperationsError) throw error;
+      }
+    }
+    throw new OperationsError(Code.INVALID_ARGUMENT, 'invalid page_token');
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.tokenKey).update(body).digest('base64url').slice(0, 22);
   }
 
   /** Milliseconds until the operation is done, given what is known now (Infinity: not scheduled). */
@@ -138,6 +211,7 @@ export class OperationStore {
   reset(): number {
     const removed = this.entries.size;
     this.entries.clear();
+    this.order = [];
     return removed;
   }
 
@@ -192,4 +266,30 @@ export class OperationStore {
     else if (done) operation.response = entry.response;
     return operation;
   }
+}
+
+/** `''` -> undefined (all); `done = true` / `done=false` -> the wanted state; anything else is refused. */
+function parseDoneFilter(filter: string): boolean | undefined {
+  const trimmed = filter.trim();
+  if (trimmed === '') return undefined;
+  const match = /^done\s*=\s*(true|false)$/.exec(trimmed);
+  if (!match) {
+    throw new OperationsError(
+      Code.INVALID_ARGUMENT,
+      `unsupported filter (the emulator knows "done = true|false"): ${filter}`,
+    );
+  }
+  return match[1] === 'true';
+}
+
+/** Index of the first entry with seq > `seq` (entries are sorted by seq). */
+function firstAfter(order: readonly Entry[], seq: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((order[mid] as Entry).seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

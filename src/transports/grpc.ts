@@ -55,6 +55,7 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): Transpo
 
 class GrpcTransport implements Transport {
   readonly kind = 'grpc';
+  readonly version = grpcVersion();
   readonly rules: HttpRules;
   private readonly client: grpc.Client;
   private closed = false;
@@ -67,6 +68,10 @@ class GrpcTransport implements Transport {
       ...DEFAULT_CHANNEL_OPTIONS,
       ...options.channelOptions,
     });
+  }
+
+  supports(): boolean {
+    return true;
   }
 
   unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
@@ -128,4 +133,11 @@ function fromServiceError(error: grpc.ServiceError, signal: AbortSignal | undefi
     }
   }
   return new OperationsError(code, message, { details, cause: error });
+}
+
+let cachedVersion: string | undefined;
+/** grpc-js' version, read once. */
+function grpcVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (cachedVersion ??= (require('@grpc/grpc-js/package.json') as { version: string }).version);
 }

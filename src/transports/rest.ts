@@ -64,6 +64,7 @@ const DEADLINE = Symbol('deadline');
 
 class RestTransport implements Transport {
   readonly kind = 'rest';
+  readonly version = undiciVersion();
   readonly rules: HttpRules;
   private readonly pool: Pool;
   private readonly basePath: string;
@@ -82,6 +83,10 @@ class RestTransport implements Transport {
     this.types = options.types ?? defaultTypeRegistry;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.pool = new Pool(url.origin, { connections: options.connections ?? 32 });
+  }
+
+  supports(method: MethodKey): boolean {
+    return this.rules[method] !== undefined;
   }
 
   async unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
@@ -268,4 +273,11 @@ function fromNetworkError(error: unknown): OperationsError {
     return new OperationsError(Code.UNAVAILABLE, `connection failed: ${text}`, { cause: error });
   }
   return new OperationsError(Code.INTERNAL, text, { cause: error });
+}
+
+let cachedVersion: string | undefined;
+/** undici's version, read once. */
+function undiciVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (cachedVersion ??= (require('undici/package.json') as { version: string }).version);
 }
