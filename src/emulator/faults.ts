@@ -3,6 +3,8 @@
  * (gRPC) or header (REST), as JSON:
  *
  *   {"delayMs": 300}                                  answer 300 ms late
+ *   {"code": 14, "times": 2}                          answer UNAVAILABLE to the first 2 requests with this header
+ *   {"code": 12, "methods": ["WaitOperation"]}        only for these methods
  *   {"code": 9, "message": "no", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
  *    "reason": "R", "domain": "d", "metadata": {}}]}  answer this status instead, with details
  */
@@ -14,11 +16,15 @@ export const FAULT_HEADER = 'x-longrun-fault';
 
 export interface Fault {
   readonly delayMs: number;
+  /** Only requests of these methods (e.g. `WaitOperation`) get the fault; undefined: all. */
+  readonly methods: readonly string[] | undefined;
+  /** Only the first N requests carrying the same header value get it; undefined: all. */
+  readonly times: number | undefined;
   /** The status to answer with, instead of running the method. */
   readonly status: Status | undefined;
 }
 
-const NO_FAULT: Fault = { delayMs: 0, status: undefined };
+const NO_FAULT: Fault = { delayMs: 0, methods: undefined, times: undefined, status: undefined };
 
 /** Parses the header's value; a bad one is INVALID_ARGUMENT, so a test learns its mistake. */
 export function parseFault(header: string | undefined): Fault {
@@ -26,13 +32,21 @@ export function parseFault(header: string | undefined): Fault {
   try {
     const spec = JSON.parse(header) as unknown;
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new TypeError('not a JSON object');
-    const { delayMs = 0, code, message, details = [] } = spec as Record<string, unknown>;
+    const { delayMs = 0, code, message, details = [], methods, times } = spec as Record<string, unknown>;
     if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new TypeError('delayMs must be a number >= 0');
-    if (code === undefined) return { delayMs, status: undefined };
+    if (methods !== undefined && !(Array.isArray(methods) && methods.every((m) => typeof m === 'string'))) {
+      throw new TypeError('methods must be an array of method names');
+    }
+    if (times !== undefined && !(typeof times === 'number' && Number.isInteger(times) && times >= 0)) {
+      throw new TypeError('times must be a whole number >= 0');
+    }
+    const scope = { methods: methods as string[] | undefined, times: times as number | undefined };
+    if (code === undefined) return { delayMs, ...scope, status: undefined };
     if (!isCode(code) || code === Code.OK) throw new TypeError('code must be a google.rpc.Code other than OK');
     if (!Array.isArray(details)) throw new TypeError('details must be an array');
     return {
       delayMs,
+      ...scope,
       status: {
         code,
         message: typeof message === 'string' ? message : `injected ${Code[code]}`,

@@ -6,7 +6,7 @@
 import { Code, OperationsError } from '../errors';
 import { validateName, type NameTemplate } from '../names';
 import type { Duration, MethodKey, RequestOf, ResponseOf, Status } from '../proto';
-import { FAULT_HEADER, parseFault } from './faults';
+import { FAULT_HEADER, parseFault, type Fault } from './faults';
 import type { Recorder } from './recorder';
 import type { OperationStore } from './store';
 
@@ -50,14 +50,29 @@ export class OperationsHandler {
       headers: context.headers,
     });
     try {
-      const fault = parseFault(context.headers[FAULT_HEADER]);
-      if (fault.delayMs > 0) await sleep(fault.delayMs, context.signal);
-      if (fault.status) return { status: fault.status };
+      const header = context.headers[FAULT_HEADER];
+      const fault = parseFault(header);
+      if (header !== undefined && this.applies(fault, METHOD_NAMES[method], header)) {
+        if (fault.delayMs > 0) await sleep(fault.delayMs, context.signal);
+        if (fault.status) return { status: fault.status };
+      }
       return { response: await this.run(method, request, context) };
     } catch (error) {
       const e = OperationsError.from(error, Code.INTERNAL);
       return { status: { code: e.code, message: e.rawMessage, details: [] } };
     }
+  }
+
+  /** How many requests got each `times`-limited fault, by header value. */
+  private readonly faultCounts = new Map<string, number>();
+
+  private applies(fault: Fault, method: string, header: string): boolean {
+    if (fault.methods && !fault.methods.includes(method)) return false;
+    if (fault.times === undefined) return true;
+    const count = this.faultCounts.get(header) ?? 0;
+    if (count >= fault.times) return false;
+    this.faultCounts.set(header, count + 1);
+    return true;
   }
 
   private async run<K extends MethodKey>(
