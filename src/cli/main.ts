@@ -1,40 +1,60 @@
 /**
- * The `longrun` command. Verbs: `emulator` (serve scripted operations), `demo` (the main
- * job on the embedded emulator, what `npm start` runs).
+ * The `longrun` command: `get`, `list`, `delete`, `wait`, `cancel` on operations, `emulator`
+ * (serve scripted operations) and `demo` (the main job on the embedded emulator, what
+ * `npm start` runs). Exit codes: 0 done, 1 a call failed, 2 usage or invalid names, 130 Ctrl-C.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { OperationsClient } from '../client';
-import { Code, OperationsError, codeName } from '../errors';
-import type { Transport } from '../transport';
-import { createGrpcTransport } from '../transports/grpc';
-import { createRestTransport } from '../transports/rest';
-import { CANCEL_MODES, startEmulator, type CancelMode } from '../emulator';
+import { Command, CommanderError, Option } from 'commander';
+import { CANCEL_MODES } from '../emulator/store';
+import { count, duration, port, positive } from './args';
+import { stdio, type Output } from './output';
+import {
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  cancelVerb,
+  deleteVerb,
+  getVerb,
+  listVerb,
+  waitVerb,
+  type CommonFlags,
+} from './verbs';
 
-/** Exit codes: 0 done, 1 a call failed, 2 usage. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './verbs';
 
-interface Output {
-  out(line: string): void;
-  err(line: string): void;
+interface RawFlags {
+  endpoint?: string;
+  transport: 'grpc' | 'rest';
+  insecure?: boolean;
+  timeout?: number;
+  json?: boolean;
+  quiet?: boolean;
 }
 
-const stdio: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number, 0-65535');
-  return n;
+/** The flags every verb on operations takes. */
+function withCommonFlags(command: Command): Command {
+  return command
+    .option('--endpoint <endpoint>', 'gRPC host:port, or REST URL (default: optimization.googleapis.com)')
+    .addOption(new Option('--transport <transport>', 'grpc or rest').choices(['grpc', 'rest']).default('grpc'))
+    .option('--insecure', 'plaintext, no TLS (for a local emulator)')
+    .option(
+      '--timeout <duration>',
+      'deadline, e.g. 500ms, 2s, 1m (of each call; of the whole wait with wait)',
+      duration,
+    )
+    .option('--json', 'one JSON object per line')
+    .option('--quiet', 'print only what failed');
 }
 
-function count(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 10_000_000) throw new InvalidArgumentError('expected a whole number');
-  return n;
+/** Each call's deadline from --timeout (verbs that don't wait). */
+function perCall(flags: RawFlags): CommonFlags {
+  const { timeout, ...rest } = flags;
+  return timeout === undefined ? rest : { ...rest, callTimeout: timeout };
+}
+
+/** The server verbs, loaded only when one runs: the other verbs never load server code. */
+function loadServe(): typeof import('./serve') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./serve') as typeof import('./serve');
 }
 
 /** Runs the command with `argv` (without `node` and the script); resolves to the exit code. */
@@ -49,6 +69,40 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     })
     .showSuggestionAfterError(true);
 
+  withCommonFlags(program.command('get').argument('<name>', 'operation name, e.g. projects/p/operations/o'))
+    .description('Print an operation.')
+    .action(async (name: string, flags: RawFlags) => {
+      exitCode = await getVerb(name, perCall(flags), io);
+    });
+
+  withCommonFlags(program.command('list').argument('<parent>', 'e.g. projects/my-project'))
+    .description('List the operations under a parent.')
+    .option('--filter <filter>', 'AIP-160 filter, e.g. "done = true"')
+    .option('--page-size <n>', 'operations per page asked of the server', positive)
+    .option('--limit <n>', 'stop after this many', count)
+    .action(async (parent: string, flags: RawFlags & { filter?: string; pageSize?: number; limit?: number }) => {
+      exitCode = await listVerb(parent, perCall(flags), io);
+    });
+
+  withCommonFlags(program.command('delete').argument('<name>', 'operation name'))
+    .description('Delete an operation record (does not cancel it).')
+    .action(async (name: string, flags: RawFlags) => {
+      exitCode = await deleteVerb(name, perCall(flags), io);
+    });
+
+  withCommonFlags(program.command('wait').argument('<name>', 'operation name'))
+    .description('Wait until an operation is done (exit 1 if still running at --timeout, default 60s).')
+    .action(async (name: string, flags: RawFlags) => {
+      exitCode = await waitVerb(name, flags, io);
+    });
+
+  withCommonFlags(program.command('cancel').argument('<names...>', 'operation names'))
+    .description('Ask to cancel operations; with --wait, confirm what happened to each.')
+    .option('--wait', 'confirm each: cancelled, completed, failed, unsupported or still running')
+    .action(async (names: string[], flags: RawFlags & { wait?: boolean }) => {
+      exitCode = await cancelVerb(names, flags.wait ? flags : perCall(flags), io);
+    });
+
   program
     .command('emulator')
     .description('Serve a local google.longrunning.Operations emulator until SIGINT or SIGTERM.')
@@ -59,14 +113,16 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     .addOption(new Option('--cancel <mode>', 'what CancelOperation does').choices(CANCEL_MODES).default('honour'))
     .option('--cancel-delay <ms>', 'delay of a delayed or ignored cancel, in ms', count, 1000)
     .option('--json', 'print where it listens as one JSON line')
-    .action(async (options: EmulatorFlags) => {
-      exitCode = await runEmulator(options, io);
+    .action(async (flags: import('./serve').EmulatorFlags) => {
+      const { runEmulator } = loadServe();
+      exitCode = await runEmulator(flags, io);
     });
 
   program
     .command('demo')
-    .description('Start the embedded emulator, create an operation, cancel it over gRPC and confirm it.')
+    .description('Start the embedded emulator, create an operation, cancel it over gRPC and REST and confirm it.')
     .action(async () => {
+      const { runDemo } = loadServe();
       exitCode = await runDemo(io);
     });
 
@@ -78,97 +134,6 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     }
     io.err(`longrun: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_FAILED;
-  }
-  return exitCode;
-}
-
-interface EmulatorFlags {
-  host: string;
-  grpcPort: number;
-  httpPort: number;
-  seed: number;
-  cancel: CancelMode;
-  cancelDelay: number;
-  json?: boolean;
-}
-
-async function runEmulator(options: EmulatorFlags, io: Output): Promise<number> {
-  const emulator = await startEmulator({
-    host: options.host,
-    grpcPort: options.grpcPort,
-    httpPort: options.httpPort,
-    seed: options.seed,
-    cancelMode: options.cancel,
-    cancelDelayMs: options.cancelDelay,
-  });
-  if (options.json) io.out(JSON.stringify({ grpc: emulator.grpcAddress, http: emulator.httpUrl }));
-  else {
-    io.out(
-      `longrun emulator: gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl}, cancel mode ${options.cancel}`,
-    );
-    if (options.seed > 0) io.out(`seeded projects/demo/operations/op-1 ... op-${options.seed}`);
-    io.out('press Ctrl-C to stop');
-  }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await emulator.close();
-  return EXIT_OK;
-}
-
-type OperationView = { done: boolean; error?: { code: number; message: string } | undefined };
-
-function describeOperation(op: OperationView): string {
-  return op.error
-    ? `done=${op.done} error.code=${op.error.code} (${codeName(op.error.code)}) "${op.error.message}"`
-    : `done=${op.done}`;
-}
-
-/** The main job, on the embedded emulator, over each transport in turn. */
-async function runDemo(io: Output): Promise<number> {
-  const emulator = await startEmulator();
-  io.out('longrun demo: cancel an operation and confirm it, on the embedded emulator');
-  io.out(`  emulator  gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl} (plaintext, loopback)`);
-  let exitCode = EXIT_OK;
-  try {
-    const transports: [string, Transport][] = [
-      ['gRPC', createGrpcTransport({ address: emulator.grpcAddress, insecure: true })],
-      ['REST', createRestTransport({ baseUrl: emulator.httpUrl, insecure: true })],
-    ];
-    for (const [label, transport] of transports) {
-      const client = new OperationsClient({ transport });
-      try {
-        const name = `projects/demo/operations/demo-${label.toLowerCase()}`;
-        io.out(`over ${label}:`);
-        emulator.createOperation({ name });
-        io.out(`  created   ${name} (runs until cancelled)`);
-        io.out(`  get       ${describeOperation(await client.getOperation(name))}`);
-        const started = performance.now();
-        await client.cancelOperation(name);
-        io.out(`  cancel    CancelOperation accepted in ${(performance.now() - started).toFixed(1)} ms`);
-        const op = await client.getOperation(name);
-        io.out(`  get       ${describeOperation(op)}`);
-        if (op.done && op.error?.code === Code.CANCELLED) {
-          io.out(`  confirmed over ${label}: the operation is done with code 1 (CANCELLED).`);
-        } else {
-          io.err(`not confirmed over ${label}: the operation was not cancelled.`);
-          exitCode = EXIT_FAILED;
-        }
-      } finally {
-        await client.close();
-      }
-    }
-  } catch (error) {
-    io.err(`longrun demo failed: ${OperationsError.from(error).message}`);
-    exitCode = EXIT_FAILED;
-  } finally {
-    await emulator.close();
   }
   return exitCode;
 }

@@ -1,0 +1,100 @@
+/** The command's verbs that run a server: `emulator` and `demo`. Loaded only when one of them runs. */
+import { OperationsClient } from '../client';
+import { Code, OperationsError } from '../errors';
+import type { Transport } from '../transport';
+import { createGrpcTransport } from '../transports/grpc';
+import { createRestTransport } from '../transports/rest';
+import { startEmulator, type CancelMode } from '../emulator';
+import type { Output } from './output';
+import { EXIT_FAILED, EXIT_OK } from './verbs';
+
+export interface EmulatorFlags {
+  host: string;
+  grpcPort: number;
+  httpPort: number;
+  seed: number;
+  cancel: CancelMode;
+  cancelDelay: number;
+  json?: boolean;
+}
+
+export async function runEmulator(options: EmulatorFlags, io: Output): Promise<number> {
+  const emulator = await startEmulator({
+    host: options.host,
+    grpcPort: options.grpcPort,
+    httpPort: options.httpPort,
+    seed: options.seed,
+    cancelMode: options.cancel,
+    cancelDelayMs: options.cancelDelay,
+  });
+  if (options.json) io.out(JSON.stringify({ grpc: emulator.grpcAddress, http: emulator.httpUrl }));
+  else {
+    io.out(
+      `longrun emulator: gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl}, cancel mode ${options.cancel}`,
+    );
+    if (options.seed > 0) io.out(`seeded projects/demo/operations/op-1 ... op-${options.seed}`);
+    io.out('press Ctrl-C to stop');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await emulator.close();
+  return EXIT_OK;
+}
+
+type OperationView = { done: boolean; error?: { code: number; message: string } | undefined };
+
+function describeState(op: OperationView): string {
+  return op.error
+    ? `done=${op.done} error.code=${op.error.code} (${Code[op.error.code] ?? 'UNKNOWN'}) "${op.error.message}"`
+    : `done=${op.done}`;
+}
+
+/** The main job, on the embedded emulator, over each transport in turn. */
+export async function runDemo(io: Output): Promise<number> {
+  const emulator = await startEmulator();
+  io.out('longrun demo: cancel an operation and confirm it, on the embedded emulator');
+  io.out(`  emulator  gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl} (plaintext, loopback)`);
+  let exitCode = EXIT_OK;
+  try {
+    const transports: [string, Transport][] = [
+      ['gRPC', createGrpcTransport({ address: emulator.grpcAddress, insecure: true })],
+      ['REST', createRestTransport({ baseUrl: emulator.httpUrl, insecure: true })],
+    ];
+    for (const [label, transport] of transports) {
+      const client = new OperationsClient({ transport });
+      try {
+        const name = `projects/demo/operations/demo-${label.toLowerCase()}`;
+        io.out(`over ${label}:`);
+        emulator.createOperation({ name });
+        io.out(`  created   ${name} (runs until cancelled)`);
+        io.out(`  get       ${describeState(await client.getOperation(name))}`);
+        const started = performance.now();
+        await client.cancelOperation(name);
+        io.out(`  cancel    CancelOperation accepted in ${(performance.now() - started).toFixed(1)} ms`);
+        const op = await client.getOperation(name);
+        io.out(`  get       ${describeState(op)}`);
+        if (op.done && op.error?.code === Code.CANCELLED) {
+          io.out(`  confirmed over ${label}: the operation is done with code 1 (CANCELLED).`);
+        } else {
+          io.err(`not confirmed over ${label}: the operation was not cancelled.`);
+          exitCode = EXIT_FAILED;
+        }
+      } finally {
+        await client.close();
+      }
+    }
+  } catch (error) {
+    io.err(`longrun demo failed: ${OperationsError.from(error).message}`);
+    exitCode = EXIT_FAILED;
+  } finally {
+    await emulator.close();
+  }
+  return exitCode;
+}

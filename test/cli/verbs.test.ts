@@ -1,0 +1,152 @@
+/** The `longrun` verbs on operations, run as a subprocess against the emulator, over both transports. */
+import { Code } from '../../src';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { runLongrun } from '../helpers/cli';
+
+const lines = (text: string): Record<string, unknown>[] =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) => {
+  let emulator: Emulator;
+  let flags: string[];
+  let seq = 0;
+  const fresh = (spec: Parameters<Emulator['createOperation']>[0] = {}): string => {
+    const name = `projects/cli-${transport}/operations/op-${++seq}`;
+    emulator.createOperation({ name, ...spec });
+    return name;
+  };
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ cancelDelayMs: 100 });
+    const endpoint = transport === 'grpc' ? emulator.grpcAddress : emulator.httpUrl;
+    flags = ['--endpoint', endpoint, '--transport', transport, '--insecure'];
+  });
+  afterAll(() => emulator.close());
+
+  it('get --json prints the operation in proto3 JSON', async () => {
+    const name = fresh();
+    const result = await runLongrun(['get', name, ...flags, '--json']);
+    expect(result.code).toBe(0);
+    const [op] = lines(result.stdout);
+    expect(op).toMatchObject({
+      name,
+      metadata: { '@type': 'type.googleapis.com/longrun.emulator.v1.ProgressMetadata' },
+    });
+    expect(op?.['done']).toBeUndefined();
+  });
+
+  it('cancel prints requested; cancel --wait confirms; get shows the cancel', async () => {
+    const a = fresh();
+    const b = fresh({ cancelMode: 'delayed' });
+    const requested = await runLongrun(['cancel', a, ...flags, '--json']);
+    expect(requested.code).toBe(0);
+    expect(lines(requested.stdout)).toEqual([{ name: a, outcome: 'requested' }]);
+    const confirmed = await runLongrun(['cancel', b, '--wait', '--timeout', '10s', ...flags, '--json']);
+    expect(confirmed.code).toBe(0);
+    expect(lines(confirmed.stdout)).toEqual([{ name: b, outcome: 'cancelled' }]);
+    const human = await runLongrun(['get', a, ...flags]);
+    expect(human.stdout).toMatch(new RegExp(`^${a}  done  CANCELLED \\(1\\)`));
+  });
+
+  it('cancel --wait: unsupported and still-running are failures (exit 1); completed is success', async () => {
+    const stubborn = fresh({ cancelMode: 'unimplemented' });
+    const slow = fresh({ cancelMode: 'delayed', cancelDelayMs: 30_000 });
+    const finishes = fresh({ cancelMode: 'ignore', cancelDelayMs: 0 });
+    const result = await runLongrun([
+      'cancel',
+      stubborn,
+      slow,
+      finishes,
+      '--wait',
+      '--timeout',
+      '400ms',
+      ...flags,
+      '--json',
+    ]);
+    expect(result.code).toBe(1);
+    const byName = Object.fromEntries(lines(result.stdout).map((l) => [l['name'], l]));
+    expect(byName[stubborn]).toMatchObject({ outcome: 'unsupported', code: Code.UNIMPLEMENTED });
+    expect(byName[slow]).toMatchObject({ outcome: 'running' });
+    expect(byName[finishes]).toMatchObject({ outcome: 'completed' });
+  });
+
+  it('an invalid name: exit 2, nothing sent for it, the others still run', async () => {
+    const ok = fresh();
+    const before = emulator.requestCount;
+    const result = await runLongrun(['cancel', 'projects/x/operations/a/b', ok, ...flags, '--json']);
+    expect(result.code).toBe(2);
+    const out = lines(result.stdout);
+    expect(out).toContainEqual(
+      expect.objectContaining({ name: 'projects/x/operations/a/b', outcome: 'error', code: 3 }),
+    );
+    expect(out).toContainEqual({ name: ok, outcome: 'requested' });
+    expect(emulator.requestCount).toBe(before + 1);
+  });
+
+  it('a server error: exit 1 with an error line', async () => {
+    const result = await runLongrun(['get', `projects/cli-${transport}/operations/missing`, ...flags, '--json']);
+    expect(result.code).toBe(1);
+    expect(lines(result.stdout)).toEqual([
+      {
+        name: `projects/cli-${transport}/operations/missing`,
+        code: Code.NOT_FOUND,
+        status: 'NOT_FOUND',
+        message: `operation projects/cli-${transport}/operations/missing not found`,
+      },
+    ]);
+  });
+
+  it('list pages through a parent; --limit stops early; --filter applies', async () => {
+    const parent = `projects/cli-list-${transport}`;
+    for (let i = 0; i < 12; i++)
+      emulator.createOperation({ name: `${parent}/operations/o${i}`, ...(i % 3 === 0 && { runForMs: 0 }) });
+    const all = await runLongrun(['list', parent, '--page-size', '5', ...flags, '--json']);
+    expect(all.code).toBe(0);
+    expect(lines(all.stdout).map((o) => o['name'])).toEqual(
+      Array.from({ length: 12 }, (_, i) => `${parent}/operations/o${i}`),
+    );
+    const limited = await runLongrun(['list', parent, '--limit', '4', ...flags, '--json']);
+    expect(lines(limited.stdout)).toHaveLength(4);
+    const done = await runLongrun(['list', parent, '--filter', 'done = true', ...flags, '--json']);
+    expect(lines(done.stdout).map((o) => o['name'])).toEqual([0, 3, 6, 9].map((i) => `${parent}/operations/o${i}`));
+  });
+
+  it('delete removes; wait reports done (exit 0) or still running at the deadline (exit 1)', async () => {
+    const gone = fresh();
+    expect((await runLongrun(['delete', gone, ...flags, '--json'])).stdout.trim()).toBe(
+      JSON.stringify({ name: gone, deleted: true }),
+    );
+    expect((await runLongrun(['get', gone, ...flags])).code).toBe(1);
+    const quick = fresh({ runForMs: 100 });
+    const waited = await runLongrun(['wait', quick, ...flags, '--json', '--timeout', '10s']);
+    expect(waited.code).toBe(0);
+    expect(lines(waited.stdout)[0]).toMatchObject({ name: quick, done: true });
+    const never = fresh();
+    const timedOut = await runLongrun(['wait', never, ...flags, '--timeout', '300ms']);
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stdout).toMatch(/running/);
+  });
+});
+
+describe('longrun usage errors', () => {
+  it.each([
+    [['get'], /missing required argument 'name'/],
+    [['get', 'projects/p/operations/o', '--timeout', '2x'], /expected a duration/],
+    [['get', 'projects/p/operations/o', '--transport', 'carrier-pigeon'], /Allowed choices are grpc, rest/],
+    [['list', 'projects/p', '--page-size', '0'], /above 0/],
+    [['cancel', 'projects/p/operations/o', '--frobnicate'], /unknown option/],
+  ])('%j exits 2 with a hint', async (args, hint) => {
+    const result = await runLongrun(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(hint);
+  });
+
+  it('--help on a verb exits 0', async () => {
+    const result = await runLongrun(['cancel', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/--wait/);
+  });
+});
