@@ -17,6 +17,14 @@ import {
 import type { Any, ListOperationsResponse, Operation } from './proto';
 import { operationError } from './results';
 import type { CallOptions, Metadata, MethodKey, RequestOf, ResponseOf, Transport } from './transport';
+import {
+  DEFAULT_RETRY_POLICY,
+  RetryThrottle,
+  retryPolicy,
+  withRetries,
+  type RetryPolicy,
+  type ThrottlePolicy,
+} from './retry';
 import { createGrpcTransport } from './transports/grpc';
 import { VERSION } from './version';
 
@@ -39,6 +47,10 @@ export interface OperationsClientOptions {
   readonly quotaProject?: string;
   /** How cancelAndConfirm and waitForDone poll; each field defaults to {@link DEFAULT_POLL_POLICY}'s. */
   readonly pollPolicy?: Partial<PollPolicy>;
+  /** Retries of every call but WaitOperation; each field defaults to {@link DEFAULT_RETRY_POLICY}'s. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Retry throttling of the transport's target. Default {@link DEFAULT_THROTTLE_POLICY}. */
+  readonly throttle?: ThrottlePolicy;
 }
 
 /** Options of listOperations: AIP-160 `filter` and the page size the server is asked for. */
@@ -103,6 +115,8 @@ export class OperationsClient {
   private readonly headers: Metadata;
   /** The server answered UNIMPLEMENTED to WaitOperation once: poll with GetOperation from then on. */
   private waitUnsupported = false;
+  private readonly retry: RetryPolicy;
+  private readonly throttle: RetryThrottle;
 
   constructor(options: OperationsClientOptions = {}) {
     this.transport = options.transport ?? createGrpcTransport();
@@ -112,6 +126,8 @@ export class OperationsClient {
       options.nameTemplate === undefined ? operationTemplate(rules) : compileTemplate(options.nameTemplate);
     this.parentTemplate = parentTemplate(rules);
     this.policy = pollPolicy(DEFAULT_POLL_POLICY, options.pollPolicy);
+    this.retry = retryPolicy(DEFAULT_RETRY_POLICY, options.retry);
+    this.throttle = throttleFor(this.transport, options.throttle);
     const quotaProject = options.quotaProject ?? process.env['GOOGLE_CLOUD_QUOTA_PROJECT'];
     this.headers = {
       'x-goog-api-client': `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`,
@@ -290,12 +306,15 @@ export class OperationsClient {
     const metadata = options.metadata
       ? { ...this.headers, 'x-goog-request-params': routing, ...options.metadata }
       : { ...this.headers, 'x-goog-request-params': routing };
-    return this.transport.unary({
-      method,
-      request,
-      deadline: timeoutMs === Infinity ? undefined : Date.now() + timeoutMs,
+    const call = { method, request, deadline: timeoutMs === Infinity ? undefined : Date.now() + timeoutMs, signal, metadata };
+    // WaitOperation is never retried (AIP-194): its caller's deadline is the whole point.
+    if (method === 'waitOperation' || options.retry === false) return this.transport.unary(call);
+    const policy = options.retry === undefined ? this.retry : retryPolicy(this.retry, options.retry);
+    return withRetries(() => this.transport.unary(call), {
+      policy,
+      throttle: this.throttle,
+      deadline: call.deadline,
       signal,
-      metadata,
     });
   }
 }
@@ -314,4 +333,16 @@ function retryInfoDelayMs(error: OperationsError): number | undefined {
   if (!delay) return undefined;
   const ms = Number(delay.seconds) * 1000 + delay.nanos / 1e6;
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/** One throttle per target (transport), shared by the clients over it. */
+const throttles = new WeakMap<Transport, RetryThrottle>();
+
+function throttleFor(transport: Transport, policy: ThrottlePolicy | undefined): RetryThrottle {
+  let throttle = throttles.get(transport);
+  if (!throttle) {
+    throttle = new RetryThrottle(policy);
+    throttles.set(transport, throttle);
+  }
+  return throttle;
 }

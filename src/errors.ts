@@ -60,6 +60,8 @@ export interface OperationsErrorInit {
   aborted?: boolean;
   /** True when longrun refused to send the request (see {@link OperationsError.local}). */
   local?: boolean;
+  /** The server's retry pushback (see {@link OperationsError.retryPushbackMs}). */
+  retryPushbackMs?: number | undefined;
 }
 
 const MAX_MESSAGE_CHARS = 1024;
@@ -87,6 +89,11 @@ export class OperationsError extends Error {
    * An UNIMPLEMENTED with `local: false` is the server's answer.
    */
   readonly local: boolean;
+  /**
+   * The server's retry pushback, in ms: `grpc-retry-pushback-ms` over gRPC, `Retry-After`
+   * over REST. A negative value means "do not retry"; undefined, none was sent.
+   */
+  readonly retryPushbackMs: number | undefined;
 
   constructor(code: Code, message: string, init: OperationsErrorInit = {}) {
     const raw = sanitizeText(message);
@@ -96,6 +103,7 @@ export class OperationsError extends Error {
     this.details = init.details ?? [];
     this.aborted = init.aborted ?? false;
     this.local = init.local ?? false;
+    this.retryPushbackMs = init.retryPushbackMs;
   }
 
   /** The first detail of the given type, e.g. `err.findDetail('google.rpc.ErrorInfo')?.reason`. */

@@ -3,6 +3,7 @@
  * written once over it; a transport converts its own failures to OperationsError.
  */
 import type { HttpRules } from './http-rules';
+import type { RetryPolicy } from './retry';
 import type { MethodKey, RequestOf, ResponseOf } from './proto';
 
 export type { MethodKey, RequestOf, ResponseOf } from './proto';
@@ -21,6 +22,8 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
   /** Extra request metadata (gRPC) or headers (REST). */
   readonly metadata?: Metadata | undefined;
+  /** Overrides of the client's retry policy for this call; `false`: one attempt only. */
+  readonly retry?: Partial<RetryPolicy> | false | undefined;
 }
 
 /** One unary call as the client hands it to a transport: everything already resolved. */

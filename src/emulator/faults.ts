@@ -5,6 +5,8 @@
  *   {"delayMs": 300}                                  answer 300 ms late
  *   {"code": 14, "times": 2}                          answer UNAVAILABLE to the first 2 requests with this header
  *   {"code": 12, "methods": ["WaitOperation"]}        only for these methods
+ *   {"code": 14, "pushback": "100"}                   with this pushback, verbatim: `grpc-retry-pushback-ms`
+ *                                                     (ms) over gRPC, `Retry-After` (seconds or a date) over REST
  *   {"code": 9, "message": "no", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
  *    "reason": "R", "domain": "d", "metadata": {}}]}  answer this status instead, with details
  */
@@ -22,9 +24,11 @@ export interface Fault {
   readonly times: number | undefined;
   /** The status to answer with, instead of running the method. */
   readonly status: Status | undefined;
+  /** The retry pushback header value sent with that status. */
+  readonly pushback: string | undefined;
 }
 
-const NO_FAULT: Fault = { delayMs: 0, methods: undefined, times: undefined, status: undefined };
+const NO_FAULT: Fault = { delayMs: 0, methods: undefined, times: undefined, status: undefined, pushback: undefined };
 
 /** Parses the header's value; a bad one is INVALID_ARGUMENT, so a test learns its mistake. */
 export function parseFault(header: string | undefined): Fault {
@@ -32,7 +36,8 @@ export function parseFault(header: string | undefined): Fault {
   try {
     const spec = JSON.parse(header) as unknown;
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new TypeError('not a JSON object');
-    const { delayMs = 0, code, message, details = [], methods, times } = spec as Record<string, unknown>;
+    const { delayMs = 0, code, message, details = [], methods, times, pushback } = spec as Record<string, unknown>;
+    if (pushback !== undefined && typeof pushback !== 'string') throw new TypeError('pushback must be a string');
     if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new TypeError('delayMs must be a number >= 0');
     if (methods !== undefined && !(Array.isArray(methods) && methods.every((m) => typeof m === 'string'))) {
       throw new TypeError('methods must be an array of method names');
@@ -40,7 +45,7 @@ export function parseFault(header: string | undefined): Fault {
     if (times !== undefined && !(typeof times === 'number' && Number.isInteger(times) && times >= 0)) {
       throw new TypeError('times must be a whole number >= 0');
     }
-    const scope = { methods: methods as string[] | undefined, times: times as number | undefined };
+    const scope = { methods: methods as string[] | undefined, times: times as number | undefined, pushback };
     if (code === undefined) return { delayMs, ...scope, status: undefined };
     if (!isCode(code) || code === Code.OK) throw new TypeError('code must be a google.rpc.Code other than OK');
     if (!Array.isArray(details)) throw new TypeError('details must be an array');

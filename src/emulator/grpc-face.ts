@@ -35,7 +35,7 @@ export function addGrpcFace(server: grpc.Server, store: OperationStore, handler:
         .then((outcome) => {
           if (controller.signal.aborted) return; // the client is gone
           if ('response' in outcome) callback(null, outcome.response);
-          else callback(toServiceError(outcome.status));
+          else callback(toServiceError(outcome.status, outcome.pushback));
         });
     };
   }
@@ -74,9 +74,10 @@ function metadataRecord(metadata: grpc.Metadata): Record<string, string> {
   return record;
 }
 
-function toServiceError(status: Status): Partial<grpc.StatusObject> {
+function toServiceError(status: Status, pushback?: string): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   metadata.set('grpc-status-details-bin', encodeStatus(status));
+  if (pushback !== undefined) metadata.set('grpc-retry-pushback-ms', pushback);
   return { code: status.code as grpc.status, details: status.message, metadata };
 }
 

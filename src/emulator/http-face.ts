@@ -90,7 +90,10 @@ export function createHttpFace(handler: OperationsHandler, rules: HttpRules, typ
       deadline: undefined,
     });
     if (controller.signal.aborted) return;
-    if ('status' in outcome) return sendStatus(res, outcome.status);
+    if ('status' in outcome) {
+      if (outcome.pushback !== undefined) res.setHeader('retry-after', outcome.pushback);
+      return sendStatus(res, outcome.status);
+    }
     const response = outcome.response;
     if (found.method === 'getOperation' || found.method === 'waitOperation') {
       sendJson(res, 200, operationToJson(response as Operation, types));

@@ -22,7 +22,9 @@ export const METHOD_NAMES: Readonly<Record<MethodKey, string>> = {
 };
 
 /** What a handled call answers: a response, or a status to fail with. */
-export type Outcome<K extends MethodKey> = { readonly response: ResponseOf<K> } | { readonly status: Status };
+export type Outcome<K extends MethodKey> =
+  | { readonly response: ResponseOf<K> }
+  | { readonly status: Status; readonly pushback?: string | undefined };
 
 export interface CallContext {
   readonly transport: 'grpc' | 'rest';
@@ -54,7 +56,7 @@ export class OperationsHandler {
       const fault = parseFault(header);
       if (header !== undefined && this.applies(fault, METHOD_NAMES[method], header)) {
         if (fault.delayMs > 0) await sleep(fault.delayMs, context.signal);
-        if (fault.status) return { status: fault.status };
+        if (fault.status) return { status: fault.status, pushback: fault.pushback };
       }
       return { response: await this.run(method, request, context) };
     } catch (error) {

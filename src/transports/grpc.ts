@@ -132,7 +132,7 @@ function fromServiceError(error: grpc.ServiceError, signal: AbortSignal | undefi
       // Undecodable details: the status still reaches the caller, without them.
     }
   }
-  return new OperationsError(code, message, { details, cause: error });
+  return new OperationsError(code, message, { details, cause: error, retryPushbackMs: pushback(error.metadata) });
 }
 
 let cachedVersion: string | undefined;
@@ -140,4 +140,15 @@ let cachedVersion: string | undefined;
 function grpcVersion(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (cachedVersion ??= (require('@grpc/grpc-js/package.json') as { version: string }).version);
+}
+
+/**
+ * gRFC A6's `grpc-retry-pushback-ms`: a non-negative integer is the delay to wait exactly;
+ * anything else present means "do not retry" (-1); absent, undefined.
+ */
+export function pushback(metadata: grpc.Metadata | undefined): number | undefined {
+  const value = metadata?.get('grpc-retry-pushback-ms')[0];
+  if (value === undefined) return undefined;
+  const text = String(value);
+  return /^\d{1,10}$/.test(text) ? Number(text) : -1;
 }

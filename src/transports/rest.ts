@@ -103,6 +103,8 @@ class RestTransport implements Transport {
     const parts = transcode(rule, call.request as unknown as TranscodableRequest);
     const headers: Record<string, string> = { accept: 'application/json', ...call.metadata };
     if (parts.body !== undefined) headers['content-type'] = 'application/json';
+    // Google's front end bounds its own work by this (seconds), as gRPC's grpc-timeout does.
+    if (call.deadline !== undefined) headers['x-server-timeout'] = String(Math.max(0.001, (call.deadline - Date.now()) / 1000));
 
     // One controller ends the whole exchange, body included: the caller's abort or the deadline.
     const controller = new AbortController();
@@ -216,7 +218,10 @@ export function errorFromResponse(response: Dispatcher.ResponseData, body: Body,
   const google = contentType.includes('json') && !body.truncated ? parseGoogleError(body.text, types) : undefined;
   if (google) {
     const code = codeFromName(google.status) ?? codeFromHttpStatus(google.httpCode ?? status);
-    return new OperationsError(code, google.message || `HTTP ${status}`, { details: google.details });
+    return new OperationsError(code, google.message || `HTTP ${status}`, {
+      details: google.details,
+      retryPushbackMs: retryAfter(response.headers['retry-after']),
+    });
   }
   // No JSON error: a proxy or a server that doesn't know the route. A 404 there means the
   // method isn't served at that path (UNIMPLEMENTED), not that the operation is missing.
@@ -224,7 +229,16 @@ export function errorFromResponse(response: Dispatcher.ResponseData, body: Body,
   const kind = contentType.split(';')[0]?.trim() || 'no content type';
   let message = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''} (${kind} body)`;
   if (kind === 'text/plain' && body.text.trim() !== '') message += `: ${sanitizeText(body.text, 200)}`;
-  return new OperationsError(code, message);
+  return new OperationsError(code, message, { retryPushbackMs: retryAfter(response.headers['retry-after']) });
+}
+
+/** `Retry-After` as a pushback: seconds or an HTTP date -> ms; garbage -> -1 (do not retry); absent -> undefined. */
+export function retryAfter(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const text = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? -1 : Math.max(0, date - Date.now());
 }
 
 interface GoogleError {

@@ -141,14 +141,14 @@ describe.each(transportCases)('over $kind', ({ kind, make }) => {
       expect(operationResult(op).state).toBe('succeeded');
     });
 
-    it('honours RetryInfo on UNAVAILABLE and keeps reading', async () => {
+    it('honours RetryInfo on RESOURCE_EXHAUSTED and keeps reading', async () => {
       const name = uniqueName();
       emulator.createOperation({ name, runForMs: 100 });
       const retryInfo = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.050s' };
       const op = await client.waitForDone(name, {
         timeoutMs: 10_000,
         useWaitOperation: false,
-        metadata: fault({ code: Code.UNAVAILABLE, times: 2, details: [retryInfo] }),
+        metadata: fault({ code: Code.RESOURCE_EXHAUSTED, times: 2, details: [retryInfo] }),
       });
       expect(op.done).toBe(true);
       expect(methodsFor(name).filter((m) => m === 'GetOperation').length).toBeGreaterThanOrEqual(3);
