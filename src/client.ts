@@ -306,7 +306,13 @@ export class OperationsClient {
     const metadata = options.metadata
       ? { ...this.headers, 'x-goog-request-params': routing, ...options.metadata }
       : { ...this.headers, 'x-goog-request-params': routing };
-    const call = { method, request, deadline: timeoutMs === Infinity ? undefined : Date.now() + timeoutMs, signal, metadata };
+    const call = {
+      method,
+      request,
+      deadline: timeoutMs === Infinity ? undefined : Date.now() + timeoutMs,
+      signal,
+      metadata,
+    };
     // WaitOperation is never retried (AIP-194): its caller's deadline is the whole point.
     if (method === 'waitOperation' || options.retry === false) return this.transport.unary(call);
     const policy = options.retry === undefined ? this.retry : retryPolicy(this.retry, options.retry);

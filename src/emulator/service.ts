@@ -23,8 +23,7 @@ export const METHOD_NAMES: Readonly<Record<MethodKey, string>> = {
 
 /** What a handled call answers: a response, or a status to fail with. */
 export type Outcome<K extends MethodKey> =
-  | { readonly response: ResponseOf<K> }
-  | { readonly status: Status; readonly pushback?: string | undefined };
+  { readonly response: ResponseOf<K> } | { readonly status: Status; readonly pushback?: string | undefined };
 
 export interface CallContext {
   readonly transport: 'grpc' | 'rest';

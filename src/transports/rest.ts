@@ -104,7 +104,8 @@ class RestTransport implements Transport {
     const headers: Record<string, string> = { accept: 'application/json', ...call.metadata };
     if (parts.body !== undefined) headers['content-type'] = 'application/json';
     // Google's front end bounds its own work by this (seconds), as gRPC's grpc-timeout does.
-    if (call.deadline !== undefined) headers['x-server-timeout'] = String(Math.max(0.001, (call.deadline - Date.now()) / 1000));
+    if (call.deadline !== undefined)
+      headers['x-server-timeout'] = String(Math.max(0.001, (call.deadline - Date.now()) / 1000));
 
     // One controller ends the whole exchange, body included: the caller's abort or the deadline.
     const controller = new AbortController();
