@@ -83,11 +83,12 @@ export function createHttpFace(handler: OperationsHandler, rules: HttpRules, typ
     }
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
+    const serverTimeout = Number(headers['x-server-timeout']);
     const outcome = await handler.handle(found.method, request as never, {
       transport: 'rest',
       headers,
       signal: controller.signal,
-      deadline: undefined,
+      deadline: serverTimeout > 0 ? Date.now() + serverTimeout * 1000 : undefined,
     });
     if (controller.signal.aborted) return;
     if ('status' in outcome) {

@@ -8,6 +8,8 @@ export interface RecordedRequest {
   readonly name: string;
   /** The request's text metadata (gRPC) or headers (REST), keys lower-case. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The time left to the client's deadline when the request arrived (`grpc-timeout`, `x-server-timeout`), in ms. */
+  readonly timeoutMs: number | undefined;
 }
 
 /** Keeps the last `limit` requests (default 10,000), so a long run's memory stays flat. */

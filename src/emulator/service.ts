@@ -49,6 +49,7 @@ export class OperationsHandler {
       method: METHOD_NAMES[method],
       name: request.name,
       headers: context.headers,
+      timeoutMs: context.deadline === undefined ? undefined : context.deadline - Date.now(),
     });
     try {
       const header = context.headers[FAULT_HEADER];

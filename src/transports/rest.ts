@@ -238,7 +238,8 @@ export function retryAfter(header: string | string[] | undefined): number | unde
   if (header === undefined) return undefined;
   const text = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
   if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
+  // An HTTP date (RFC 9110: IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"); nothing looser.
+  const date = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text) ? Date.parse(text) : NaN;
   return Number.isNaN(date) ? -1 : Math.max(0, date - Date.now());
 }
 
