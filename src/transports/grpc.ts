@@ -25,6 +25,11 @@ export interface GrpcTransportOptions {
   readonly insecure?: boolean;
   /** The channel's credentials, when TLS with the system's roots isn't what you need. */
   readonly credentials?: grpc.ChannelCredentials;
+  /**
+   * Wait for the channel to connect (until the call's deadline) instead of failing fast with
+   * UNAVAILABLE while it can't. Default false.
+   */
+  readonly waitForReady?: boolean;
   /** The API's HTTP rule table; over gRPC only its name templates are used. Default Optimization v1. */
   readonly rules?: HttpRules;
   /**
@@ -38,11 +43,22 @@ export interface GrpcTransportOptions {
 export const DEFAULT_GRPC_ADDRESS = 'optimization.googleapis.com:443';
 
 /**
- * Channel options longrun sets unless the caller overrides them: no service config from
- * DNS (behaviour can't change behind the caller's back), no channelz bookkeeping per call.
+ * Channel options longrun sets unless the caller overrides them:
+ * - no service config from DNS (behaviour can't change behind the caller's back), and
+ *   grpc-js' own retry policy left unset (longrun's engine retries; transparent retries stay);
+ * - keepalive (gRFC A8): a ping every 30 s, only while calls are in flight, 10 s to answer,
+ *   so a half-open connection fails the calls on it instead of hanging them. On a GOAWAY
+ *   `too_many_pings` grpc-js logs it and doubles the interval;
+ * - 4 MiB per message both ways (RESOURCE_EXHAUSTED past it);
+ * - no channelz bookkeeping per call.
  */
 export const DEFAULT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.service_config_disable_resolution': 1,
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 0,
+  'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  'grpc.max_send_message_length': 4 * 1024 * 1024,
   'grpc.enable_channelz': 0,
 };
 
@@ -59,9 +75,11 @@ class GrpcTransport implements Transport {
   readonly rules: HttpRules;
   private readonly client: grpc.Client;
   private closed = false;
+  private readonly waitForReady: boolean;
 
   constructor(options: GrpcTransportOptions) {
     this.rules = options.rules ?? OPTIMIZATION_V1_RULES;
+    this.waitForReady = options.waitForReady ?? false;
     const credentials =
       options.credentials ?? (options.insecure ? grpc.credentials.createInsecure() : grpc.credentials.createSsl());
     this.client = new grpc.Client(options.address ?? DEFAULT_GRPC_ADDRESS, credentials, {
@@ -86,7 +104,7 @@ class GrpcTransport implements Transport {
         method.serialize,
         method.deserialize,
         call.request,
-        toGrpcMetadata(call.metadata),
+        toGrpcMetadata(call.metadata, this.waitForReady),
         { deadline: call.deadline ?? Infinity },
         (error, response) => {
           if (onAbort) signal?.removeEventListener('abort', onAbort);
@@ -111,8 +129,8 @@ class GrpcTransport implements Transport {
   }
 }
 
-function toGrpcMetadata(metadata: Metadata | undefined): grpc.Metadata {
-  const result = new grpc.Metadata();
+function toGrpcMetadata(metadata: Metadata | undefined, waitForReady: boolean): grpc.Metadata {
+  const result = waitForReady ? new grpc.Metadata({ waitForReady }) : new grpc.Metadata();
   if (metadata) for (const key in metadata) result.set(key, metadata[key] as string);
   return result;
 }

@@ -215,3 +215,25 @@ describe.each(['grpc', 'rest'] as const)('connection faults over %s (RELIABILITY
     }
   });
 });
+
+describe('gRPC connect behaviour', () => {
+  it('fails fast with UNAVAILABLE by default; waitForReady waits until the deadline', async () => {
+    const gone = await startEmulator();
+    await gone.close();
+    const failFast = new OperationsClient({
+      transport: createGrpcTransport({ address: gone.grpcAddress, insecure: true }),
+      retry: { maxAttempts: 1 },
+    });
+    expect((await rejectionOf(failFast.getOperation('projects/p/operations/o', { timeoutMs: 5000 }))).code).toBe(
+      Code.UNAVAILABLE,
+    );
+    await failFast.close();
+    const patient = new OperationsClient({
+      transport: createGrpcTransport({ address: gone.grpcAddress, insecure: true, waitForReady: true }),
+    });
+    expect((await rejectionOf(patient.getOperation('projects/p/operations/o', { timeoutMs: 300 }))).code).toBe(
+      Code.DEADLINE_EXCEEDED,
+    );
+    await patient.close();
+  });
+});
