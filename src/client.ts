@@ -51,6 +51,14 @@ export interface OperationsClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Retry throttling of the transport's target. Default {@link DEFAULT_THROTTLE_POLICY}. */
   readonly throttle?: ThrottlePolicy;
+  /** Called before each retry (for metrics and logs): the method, the attempt about to run (2, 3, ...), the error. */
+  readonly onRetry?: (event: RetryEvent) => void;
+}
+
+export interface RetryEvent {
+  readonly method: MethodKey;
+  readonly attempt: number;
+  readonly error: OperationsError;
 }
 
 /** Options of listOperations: AIP-160 `filter` and the page size the server is asked for. */
@@ -117,6 +125,7 @@ export class OperationsClient {
   private waitUnsupported = false;
   private readonly retry: RetryPolicy;
   private readonly throttle: RetryThrottle;
+  private readonly onRetry: ((event: RetryEvent) => void) | undefined;
 
   constructor(options: OperationsClientOptions = {}) {
     this.transport = options.transport ?? createGrpcTransport();
@@ -128,6 +137,7 @@ export class OperationsClient {
     this.policy = pollPolicy(DEFAULT_POLL_POLICY, options.pollPolicy);
     this.retry = retryPolicy(DEFAULT_RETRY_POLICY, options.retry);
     this.throttle = throttleFor(this.transport, options.throttle);
+    this.onRetry = options.onRetry;
     const quotaProject = options.quotaProject ?? process.env['GOOGLE_CLOUD_QUOTA_PROJECT'];
     this.headers = {
       'x-goog-api-client': `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`,
@@ -316,11 +326,13 @@ export class OperationsClient {
     // WaitOperation is never retried (AIP-194): its caller's deadline is the whole point.
     if (method === 'waitOperation' || options.retry === false) return this.transport.unary(call);
     const policy = options.retry === undefined ? this.retry : retryPolicy(this.retry, options.retry);
+    const onRetry = this.onRetry;
     return withRetries(() => this.transport.unary(call), {
       policy,
       throttle: this.throttle,
       deadline: call.deadline,
       signal,
+      onRetry: onRetry && ((attempt, error) => onRetry({ method, attempt, error })),
     });
   }
 }

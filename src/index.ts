@@ -11,6 +11,7 @@ export {
   type OperationsPage,
   type PageOptions,
   type PollOptions,
+  type RetryEvent,
 } from './client';
 export {
   Code,
@@ -34,6 +35,7 @@ export {
 } from './http-rules';
 export { MAX_NAME_LENGTH, OPTIMIZATION_V1_TEMPLATE, operationName } from './names';
 export { DEFAULT_POLL_POLICY, DEFAULT_TIMEOUT_MS, type PollPolicy } from './policy';
+export { DEFAULT_RETRY_POLICY, DEFAULT_THROTTLE_POLICY, type RetryPolicy, type ThrottlePolicy } from './retry';
 export { anyTypeName, operationError, operationResult, unpack, unpackAny, type OperationResult } from './results';
 export { VERSION } from './version';
 export { createTypeRegistry, defaultTypeRegistry, type MessageCodec, type TypeRegistry } from './proto';
