@@ -96,7 +96,7 @@ export class OperationsError extends Error {
   readonly retryPushbackMs: number | undefined;
 
   constructor(code: Code, message: string, init: OperationsErrorInit = {}) {
-    const raw = sanitizeText(message);
+    const raw = redact(sanitizeText(message));
     super(`${codeName(code)}: ${raw}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = code;
     this.rawMessage = raw;
@@ -251,4 +251,17 @@ export function codeFromName(name: unknown): Code | undefined {
   if (typeof name !== 'string' || !Object.hasOwn(Code, name)) return undefined;
   const code = (Code as unknown as Record<string, unknown>)[name];
   return isCode(code) ? code : undefined;
+}
+
+/**
+ * Removes what looks like a credential from text: bearer tokens, Google OAuth access tokens
+ * (`ya29.`), API keys (`AIza...`), `key=` and `access_token=` query values, cookies.
+ */
+export function redact(text: string): string {
+  return text
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
+    .replace(/\bya29\.[A-Za-z0-9._-]+/g, '[redacted]')
+    .replace(/\bAIza[0-9A-Za-z_-]{20,}/g, '[redacted]')
+    .replace(/([?&;\s](?:key|api_key|access_token|token)=)[^&\s#"']+/gi, '$1[redacted]')
+    .replace(/\b((?:set-)?cookie:\s*)[^\r\n]+/gi, '$1[redacted]');
 }

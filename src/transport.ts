@@ -51,3 +51,11 @@ export interface Transport {
   /** Closes connections; calls after close fail. Idempotent. */
   close(): Promise<void>;
 }
+
+/** TLS beyond the system's roots, the same on both transports. */
+export interface TlsOptions {
+  /** PEM root certificates to trust instead of the system's (a private CA, a test CA). */
+  readonly rootCerts?: Buffer | string;
+  /** A client certificate and its key, PEM, for mutual TLS. */
+  readonly clientCert?: { readonly cert: Buffer | string; readonly key: Buffer | string };
+}

@@ -1,7 +1,8 @@
 /** The client the command's common flags describe. */
 import { OperationsClient } from '../client';
-import { createGrpcTransport, DEFAULT_GRPC_ADDRESS } from '../transports/grpc';
-import { createRestTransport, DEFAULT_REST_URL } from '../transports/rest';
+import { readFileSync } from 'node:fs';
+import { createGrpcTransport } from '../transports/grpc';
+import { createRestTransport } from '../transports/rest';
 
 export interface ConnectionFlags {
   /** host:port (gRPC) or a URL (REST; host:port alone gets https://, or http:// with --insecure). */
@@ -10,18 +11,41 @@ export interface ConnectionFlags {
   readonly insecure?: boolean;
   /** Each call's deadline, in ms. */
   readonly callTimeout?: number;
+  readonly apiKey?: string;
+  readonly quotaProject?: string;
+  /** A PEM file of root certificates to trust. */
+  readonly caCert?: string;
+  /** false: send no credentials (--no-auth). */
+  readonly auth?: boolean;
 }
 
 export function connect(flags: ConnectionFlags): OperationsClient {
   const insecure = flags.insecure === true;
+  const security = {
+    ...(flags.apiKey !== undefined && { apiKey: flags.apiKey }),
+    ...(flags.auth === false && { auth: 'none' as const }),
+    ...(flags.caCert !== undefined && { rootCerts: readFileSync(flags.caCert) }),
+  };
+  // Without --endpoint, LONGRUN_EMULATOR_HOST (when set) or the production endpoint.
   const transport =
     flags.transport === 'rest'
-      ? createRestTransport({ baseUrl: restUrl(flags.endpoint, insecure), insecure })
-      : createGrpcTransport({ address: flags.endpoint ?? DEFAULT_GRPC_ADDRESS, insecure });
-  return new OperationsClient({ transport, ...(flags.callTimeout !== undefined && { timeoutMs: flags.callTimeout }) });
+      ? createRestTransport({
+          ...security,
+          ...(flags.endpoint !== undefined && { baseUrl: restUrl(flags.endpoint, insecure) }),
+          insecure,
+        })
+      : createGrpcTransport({
+          ...security,
+          ...(flags.endpoint !== undefined && { address: flags.endpoint }),
+          insecure,
+        });
+  return new OperationsClient({
+    transport,
+    ...(flags.callTimeout !== undefined && { timeoutMs: flags.callTimeout }),
+    ...(flags.quotaProject !== undefined && { quotaProject: flags.quotaProject }),
+  });
 }
 
-function restUrl(endpoint: string | undefined, insecure: boolean): string {
-  if (endpoint === undefined) return DEFAULT_REST_URL;
+function restUrl(endpoint: string, insecure: boolean): string {
   return /^https?:\/\//.test(endpoint) ? endpoint : `${insecure ? 'http' : 'https'}://${endpoint}`;
 }

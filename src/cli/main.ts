@@ -25,6 +25,10 @@ interface RawFlags {
   endpoint?: string;
   transport: 'grpc' | 'rest';
   insecure?: boolean;
+  apiKey?: string;
+  quotaProject?: string;
+  caCert?: string;
+  auth: boolean;
   timeout?: number;
   json?: boolean;
   quiet?: boolean;
@@ -42,7 +46,11 @@ function withCommonFlags(command: Command): Command {
       duration,
     )
     .option('--json', 'one JSON object per line')
-    .option('--quiet', 'print only what failed');
+    .option('--quiet', 'print only what failed')
+    .option('--api-key <key>', 'send this API key (x-goog-api-key) instead of Application Default Credentials')
+    .option('--quota-project <project>', 'bill quota to this project (x-goog-user-project)')
+    .option('--ca-cert <file>', 'trust this PEM CA instead of the system roots')
+    .option('--no-auth', 'send no credentials');
 }
 
 /** Each call's deadline from --timeout (verbs that don't wait). */
@@ -112,6 +120,10 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     .option('--seed <count>', 'pre-create projects/demo/operations/op-1 ... op-N, running until cancelled', count, 0)
     .addOption(new Option('--cancel <mode>', 'what CancelOperation does').choices(CANCEL_MODES).default('honour'))
     .option('--cancel-delay <ms>', 'delay of a delayed or ignored cancel, in ms', count, 1000)
+    .option('--tls-cert <file>', 'serve TLS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM key of --tls-cert')
+    .option('--require-token <token>', 'answer UNAUTHENTICATED without "authorization: Bearer <token>"')
+    .option('--require-api-key <key>', 'answer UNAUTHENTICATED without "x-goog-api-key: <key>"')
     .option('--json', 'print where it listens as one JSON line')
     .action(async (flags: import('./serve').EmulatorFlags) => {
       const { runEmulator } = loadServe();

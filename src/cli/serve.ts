@@ -1,4 +1,5 @@
 /** The command's verbs that run a server: `emulator` and `demo`. Loaded only when one of them runs. */
+import { readFileSync } from 'node:fs';
 import { OperationsClient } from '../client';
 import { Code, OperationsError } from '../errors';
 import type { Transport } from '../transport';
@@ -6,7 +7,7 @@ import { createGrpcTransport } from '../transports/grpc';
 import { createRestTransport } from '../transports/rest';
 import { startEmulator, type CancelMode } from '../emulator';
 import type { Output } from './output';
-import { EXIT_FAILED, EXIT_OK } from './verbs';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './verbs';
 
 export interface EmulatorFlags {
   host: string;
@@ -15,10 +16,18 @@ export interface EmulatorFlags {
   seed: number;
   cancel: CancelMode;
   cancelDelay: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  requireToken?: string;
+  requireApiKey?: string;
   json?: boolean;
 }
 
 export async function runEmulator(options: EmulatorFlags, io: Output): Promise<number> {
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    io.err('error: --tls-cert and --tls-key go together');
+    return EXIT_USAGE;
+  }
   const emulator = await startEmulator({
     host: options.host,
     grpcPort: options.grpcPort,
@@ -26,6 +35,12 @@ export async function runEmulator(options: EmulatorFlags, io: Output): Promise<n
     seed: options.seed,
     cancelMode: options.cancel,
     cancelDelayMs: options.cancelDelay,
+    ...(options.tlsCert !== undefined &&
+      options.tlsKey !== undefined && {
+        tls: { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) },
+      }),
+    ...(options.requireToken !== undefined && { requireToken: options.requireToken }),
+    ...(options.requireApiKey !== undefined && { requireApiKey: options.requireApiKey }),
   });
   if (options.json) io.out(JSON.stringify({ grpc: emulator.grpcAddress, http: emulator.httpUrl }));
   else {

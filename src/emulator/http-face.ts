@@ -3,6 +3,7 @@
  * client transcodes with, answering proto3 JSON and Google-style JSON errors.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { codeName, httpStatusFromCode } from '../errors';
 import { compileRule, matchPath, type HttpRules } from '../http-rules';
 import { listResponseToJson, operationToJson, statusToJson } from '../json';
@@ -42,14 +43,20 @@ function route(rules: HttpRules, verb: string, path: string): Route | undefined 
   return fallback;
 }
 
-export function createHttpFace(handler: OperationsHandler, rules: HttpRules, types: TypeRegistry): http.Server {
-  return http.createServer((req, res) => {
+export function createHttpFace(
+  handler: OperationsHandler,
+  rules: HttpRules,
+  types: TypeRegistry,
+  tls?: { readonly cert: Buffer | string; readonly key: Buffer | string },
+): http.Server {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void serve(req, res).catch(() => {
       if (!res.headersSent)
         sendJson(res, 500, errorJson({ code: 13, message: 'emulator failure', details: [] }, types));
       else res.destroy();
     });
-  });
+  };
+  return tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = req.url ?? '/';

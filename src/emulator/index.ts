@@ -30,6 +30,12 @@ export interface EmulatorOptions {
   readonly cancelMode?: CancelMode;
   /** Delay of a `delayed` or `ignore` cancel, in ms. Default 1000. */
   readonly cancelDelayMs?: number;
+  /** Serve TLS on both faces with this PEM certificate and key. Default: plaintext. */
+  readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
+  /** Require `authorization: Bearer <token>` (or the API key below); UNAUTHENTICATED otherwise. */
+  readonly requireToken?: string;
+  /** Require `x-goog-api-key: <key>` (or the token above); UNAUTHENTICATED otherwise. */
+  readonly requireApiKey?: string;
   /** Pre-creates this many operations, `projects/demo/operations/op-1` ... `op-N`, running until cancelled. */
   readonly seed?: number;
 }
@@ -66,15 +72,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   for (let i = 1; i <= (options.seed ?? 0); i++) store.create({ name: `projects/demo/operations/op-${i}` });
   const recorder = new Recorder();
-  const handler = new OperationsHandler(store, recorder, parentTemplate(rules));
+  const handler = new OperationsHandler(store, recorder, parentTemplate(rules), {
+    ...(options.requireToken !== undefined && { token: options.requireToken }),
+    ...(options.requireApiKey !== undefined && { apiKey: options.requireApiKey }),
+  });
   const server = new grpc.Server();
   addGrpcFace(server, store, handler);
+  const { tls } = options;
+  const serverCredentials = tls
+    ? grpc.ServerCredentials.createSsl(
+        null,
+        [{ private_key: toBuffer(tls.key), cert_chain: toBuffer(tls.cert) }],
+        false,
+      )
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(hostPort(host, options.grpcPort ?? 0), grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(hostPort(host, options.grpcPort ?? 0), serverCredentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
-  const httpServer = createHttpFace(handler, rules, defaultTypeRegistry);
+  const httpServer = createHttpFace(handler, rules, defaultTypeRegistry, tls);
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -88,7 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let closing: Promise<void> | undefined;
   return {
     grpcAddress: hostPort(host, port),
-    httpUrl: `http://${hostPort(host, httpPort)}`,
+    httpUrl: `${tls ? 'https' : 'http'}://${hostPort(host, httpPort)}`,
     get requests() {
       return recorder.requests;
     },
@@ -128,4 +145,8 @@ function closeHttp(server: http.Server): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+function toBuffer(value: Buffer | string): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value);
 }

@@ -22,7 +22,7 @@ export class Recorder {
 
   record(request: RecordedRequest): void {
     this.count++;
-    this.log.push(request);
+    this.log.push(redactHeaders(request));
     if (this.log.length > this.limit * 2) this.log = this.log.slice(-this.limit);
   }
 
@@ -34,4 +34,14 @@ export class Recorder {
     this.log = [];
     this.count = 0;
   }
+}
+
+/** Credential headers are kept as present, their values never. */
+const SECRET_HEADERS = ['authorization', 'x-goog-api-key', 'cookie', 'proxy-authorization'];
+
+function redactHeaders(request: RecordedRequest): RecordedRequest {
+  if (!SECRET_HEADERS.some((key) => key in request.headers)) return request;
+  const headers = { ...request.headers };
+  for (const key of SECRET_HEADERS) if (key in headers) headers[key] = '[redacted]';
+  return { ...request, headers };
 }

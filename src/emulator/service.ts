@@ -40,7 +40,19 @@ export class OperationsHandler {
     private readonly recorder: Recorder,
     /** ListOperations' parent template (e.g. `projects/*`); undefined: ListOperations isn't served. */
     private readonly parentTemplate: NameTemplate | undefined,
+    /** Credentials a request must carry (either one); none required when empty. */
+    private readonly required: { readonly token?: string; readonly apiKey?: string } = {},
   ) {}
+
+  /** Whether the request carries a required credential (true when none is required). */
+  private authenticated(headers: Readonly<Record<string, string>>): boolean {
+    const { token, apiKey } = this.required;
+    if (token === undefined && apiKey === undefined) return true;
+    return (
+      (token !== undefined && headers['authorization'] === `Bearer ${token}`) ||
+      (apiKey !== undefined && headers['x-goog-api-key'] === apiKey)
+    );
+  }
 
   /** Records the request, applies the fault it asks for, runs the method. */
   async handle<K extends MethodKey>(method: K, request: RequestOf<K>, context: CallContext): Promise<Outcome<K>> {
@@ -52,6 +64,11 @@ export class OperationsHandler {
       timeoutMs: context.deadline === undefined ? undefined : context.deadline - Date.now(),
     });
     try {
+      if (!this.authenticated(context.headers)) {
+        return {
+          status: { code: Code.UNAUTHENTICATED, message: 'the request carries no valid credential', details: [] },
+        };
+      }
       const header = context.headers[FAULT_HEADER];
       const fault = parseFault(header);
       if (header !== undefined && this.applies(fault, METHOD_NAMES[method], header)) {

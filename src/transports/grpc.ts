@@ -14,16 +14,21 @@ import {
   type ErrorDetail,
 } from '../errors';
 import { grpcMethods, type MethodKey, type ResponseOf } from '../proto';
+import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from '../auth';
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
-import type { Metadata, Transport, UnaryCall } from '../transport';
+import type { Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
 /** Where and how to reach the service over gRPC. */
-export interface GrpcTransportOptions {
-  /** A grpc-js target: `host:port`, `dns:host:port`, `unix:path`. Default `optimization.googleapis.com:443`. */
+export interface GrpcTransportOptions extends CredentialOptions, TlsOptions {
+  /**
+   * A grpc-js target: `host:port`, `dns:host:port`, `ipv4:a:p,b:p`, `unix:path`. Default
+   * `LONGRUN_EMULATOR_HOST` when set (then plaintext, no credentials), else
+   * `optimization.googleapis.com:443`.
+   */
   readonly address?: string;
-  /** Plaintext (no TLS). Default false: TLS with the system's roots. Ignored when `credentials` is given. */
+  /** Plaintext (no TLS). Default false. Ignored when `credentials` is given. */
   readonly insecure?: boolean;
-  /** The channel's credentials, when TLS with the system's roots isn't what you need. */
+  /** The channel's credentials, when longrun's TLS options aren't enough (overrides them and `insecure`). */
   readonly credentials?: grpc.ChannelCredentials;
   /**
    * Wait for the channel to connect (until the call's deadline) instead of failing fast with
@@ -76,13 +81,26 @@ class GrpcTransport implements Transport {
   private readonly client: grpc.Client;
   private closed = false;
   private readonly waitForReady: boolean;
+  private readonly auth: CallAuth;
 
   constructor(options: GrpcTransportOptions) {
     this.rules = options.rules ?? OPTIMIZATION_V1_RULES;
     this.waitForReady = options.waitForReady ?? false;
+    const emulator = options.address === undefined ? process.env[EMULATOR_HOST_ENV] : undefined;
+    const address = emulator || options.address || DEFAULT_GRPC_ADDRESS;
+    const insecure = emulator ? true : options.insecure === true;
     const credentials =
-      options.credentials ?? (options.insecure ? grpc.credentials.createInsecure() : grpc.credentials.createSsl());
-    this.client = new grpc.Client(options.address ?? DEFAULT_GRPC_ADDRESS, credentials, {
+      options.credentials ??
+      (insecure
+        ? grpc.credentials.createInsecure()
+        : grpc.credentials.createSsl(
+            toBuffer(options.rootCerts),
+            toBuffer(options.clientCert?.key),
+            toBuffer(options.clientCert?.cert),
+          ));
+    const plaintext = options.credentials ? !options.credentials._isSecure() : insecure;
+    this.auth = new CallAuth(emulator ? { auth: 'none' } : options, targetHosts(address), plaintext);
+    this.client = new grpc.Client(address, credentials, {
       ...DEFAULT_CHANNEL_OPTIONS,
       ...options.channelOptions,
     });
@@ -93,8 +111,14 @@ class GrpcTransport implements Transport {
   }
 
   unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
-    const { signal } = call;
     if (this.closed) return Promise.reject(localError(Code.FAILED_PRECONDITION, 'transport is closed'));
+    if (call.signal?.aborted) return Promise.reject(abortedError(call.signal));
+    const metadata = this.auth.apply(call.metadata);
+    return metadata instanceof Promise ? metadata.then((m) => this.send(call, m)) : this.send(call, metadata);
+  }
+
+  private send<K extends MethodKey>(call: UnaryCall<K>, metadata: Metadata | undefined): Promise<ResponseOf<K>> {
+    const { signal } = call;
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     const method = grpcMethods[call.method];
     return new Promise<ResponseOf<K>>((resolve, reject) => {
@@ -104,7 +128,7 @@ class GrpcTransport implements Transport {
         method.serialize,
         method.deserialize,
         call.request,
-        toGrpcMetadata(call.metadata, this.waitForReady),
+        toGrpcMetadata(metadata, this.waitForReady),
         { deadline: call.deadline ?? Infinity },
         (error, response) => {
           if (onAbort) signal?.removeEventListener('abort', onAbort);
@@ -169,4 +193,8 @@ export function pushback(metadata: grpc.Metadata | undefined): number | undefine
   if (value === undefined) return undefined;
   const text = String(value);
   return /^\d{1,10}$/.test(text) ? Number(text) : -1;
+}
+
+function toBuffer(value: Buffer | string | undefined): Buffer | null {
+  return value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(value);
 }

@@ -20,12 +20,14 @@ import {
 import { OPTIMIZATION_V1_RULES, transcode, type HttpRules, type TranscodableRequest } from '../http-rules';
 import { JsonShapeError, anyFromJson, listResponseFromJson, operationFromJson } from '../json';
 import { defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
-import type { Metadata, Transport, UnaryCall } from '../transport';
+import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
+import type { Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
-export interface RestTransportOptions {
+export interface RestTransportOptions extends CredentialOptions, TlsOptions {
   /**
-   * Scheme, host, port and an optional path prefix. Default `https://optimization.googleapis.com`.
-   * An `http://` URL means plaintext.
+   * Scheme, host, port and an optional path prefix. Default `LONGRUN_EMULATOR_HOST` when set
+   * (then plaintext, no credentials), else `https://optimization.googleapis.com`. An `http://`
+   * URL means plaintext.
    */
   readonly baseUrl?: string;
   /** Plaintext allowed. An `http://` base URL implies it. Default false. */
@@ -70,10 +72,13 @@ class RestTransport implements Transport {
   private readonly basePath: string;
   private readonly types: TypeRegistry;
   private readonly maxResponseBytes: number;
+  private readonly auth: CallAuth;
   private closed = false;
 
   constructor(options: RestTransportOptions) {
-    const url = new URL(options.baseUrl ?? DEFAULT_REST_URL);
+    const emulator = options.baseUrl === undefined ? process.env[EMULATOR_HOST_ENV] : undefined;
+    const base = emulator ? (/^https?:\/\//.test(emulator) ? emulator : `http://${emulator}`) : options.baseUrl;
+    const url = new URL(base ?? DEFAULT_REST_URL);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new TypeError(`baseUrl must be an http:// or https:// URL, got ${url.protocol}`);
     }
@@ -82,7 +87,17 @@ class RestTransport implements Transport {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.types = options.types ?? defaultTypeRegistry;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.pool = new Pool(url.origin, { connections: options.connections ?? 32 });
+    this.auth = new CallAuth(emulator ? { auth: 'none' } : options, [url.hostname], url.protocol === 'http:');
+    const tls =
+      options.rootCerts !== undefined || options.clientCert !== undefined
+        ? {
+            connect: {
+              ...(options.rootCerts !== undefined && { ca: options.rootCerts }),
+              ...(options.clientCert && { cert: options.clientCert.cert, key: options.clientCert.key }),
+            },
+          }
+        : {};
+    this.pool = new Pool(url.origin, { connections: options.connections ?? 32, ...tls });
   }
 
   supports(method: MethodKey): boolean {
@@ -101,7 +116,9 @@ class RestTransport implements Transport {
       );
     }
     const parts = transcode(rule, call.request as unknown as TranscodableRequest);
-    const headers: Record<string, string> = { accept: 'application/json', ...call.metadata };
+    const metadata = await this.auth.apply(call.metadata);
+    if (signal?.aborted) throw abortedError(signal);
+    const headers: Record<string, string> = { accept: 'application/json', ...metadata };
     if (parts.body !== undefined) headers['content-type'] = 'application/json';
     // Google's front end bounds its own work by this (seconds), as gRPC's grpc-timeout does.
     if (call.deadline !== undefined)
@@ -278,14 +295,15 @@ function parseGoogleError(text: string, types: TypeRegistry): GoogleError | unde
   };
 }
 
-/** undici's and the socket's failures: the connection is at fault, so UNAVAILABLE (retryable). */
+/** undici's, the socket's and TLS' failures: the connection is at fault, so UNAVAILABLE (retryable). */
 function fromNetworkError(error: unknown): OperationsError {
   const code = (error as { code?: unknown } | null)?.code;
   const text = error instanceof Error ? error.message : String(error);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new OperationsError(Code.DEADLINE_EXCEEDED, `no answer in time: ${text}`, { cause: error });
   }
-  if (typeof code === 'string' && (code.startsWith('UND_ERR') || code.startsWith('E'))) {
+  // Socket, DNS, TLS (certificate) and undici's own connection errors all carry a code.
+  if (typeof code === 'string') {
     return new OperationsError(Code.UNAVAILABLE, `connection failed: ${text}`, { cause: error });
   }
   return new OperationsError(Code.INTERNAL, text, { cause: error });
