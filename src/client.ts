@@ -15,6 +15,7 @@ import {
   type PollPolicy,
 } from './policy';
 import type { Any, ListOperationsResponse, Operation } from './proto';
+import { cancelMany, type CancelManyOptions, type CancelManyResult } from './many';
 import { operationError } from './results';
 import type { CallOptions, Metadata, MethodKey, RequestOf, ResponseOf, Transport } from './transport';
 import {
@@ -139,6 +140,7 @@ export class OperationsClient {
     this.throttle = throttleFor(this.transport, options.throttle);
     this.onRetry = options.onRetry;
     const quotaProject = options.quotaProject ?? process.env['GOOGLE_CLOUD_QUOTA_PROJECT'];
+    if (options.metadata) checkMetadata(options.metadata);
     this.headers = {
       'x-goog-api-client': `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`,
       ...(quotaProject ? { 'x-goog-user-project': quotaProject } : {}),
@@ -297,6 +299,20 @@ export class OperationsClient {
     return cancelOutcome(await this.waitForDone(valid, options));
   }
 
+  /**
+   * Cancels many operations: `names` is read only as fast as calls start (memory stays flat
+   * for any input size), at most `concurrency` calls in flight (default 32), and one result
+   * per name comes out in completion order, including for invalid names (nothing sent) and
+   * names never started after `stop`. RESOURCE_EXHAUSTED slows every call down (the server's
+   * RetryInfo, else a backoff; in-flight limit halved) and the name is tried again.
+   */
+  cancelMany(
+    names: Iterable<string> | AsyncIterable<string>,
+    options?: CancelManyOptions,
+  ): AsyncGenerator<CancelManyResult, void, undefined> {
+    return cancelMany(this, names, options);
+  }
+
   /** Closes the transport. */
   async close(): Promise<void> {
     return this.transport.close();
@@ -311,6 +327,7 @@ export class OperationsClient {
     const { signal } = options;
     if (signal?.aborted) throw abortedError(signal);
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
+    if (options.metadata) checkMetadata(options.metadata);
     // Google's routing header; the name is percent-encoded as in a REST path.
     const routing = `name=${encodeComponent(request.name)}`;
     const metadata = options.metadata
@@ -363,4 +380,26 @@ function throttleFor(transport: Transport, policy: ThrottlePolicy | undefined): 
     throttles.set(transport, throttle);
   }
   return throttle;
+}
+
+/**
+ * Metadata both transports can carry: lower-case keys of `0-9 a-z - _ .`, values of printable
+ * ASCII (no CR, LF or other control characters). Anything else is INVALID_ARGUMENT, unsent.
+ */
+function checkMetadata(metadata: Metadata): void {
+  for (const key in metadata) {
+    if (!/^[0-9a-z_.-]+$/.test(key) || key.endsWith('-bin') || key.startsWith('grpc-')) {
+      throw new OperationsError(
+        Code.INVALID_ARGUMENT,
+        `metadata key ${JSON.stringify(key.slice(0, 64))} is not allowed`,
+        {
+          local: true,
+        },
+      );
+    }
+    const value = metadata[key];
+    if (typeof value !== 'string' || !/^[\x20-\x7e]*$/.test(value)) {
+      throw new OperationsError(Code.INVALID_ARGUMENT, `metadata ${key} must be printable ASCII`, { local: true });
+    }
+  }
 }

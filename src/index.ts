@@ -33,6 +33,7 @@ export {
   type HttpRules,
   type HttpVerb,
 } from './http-rules';
+export { type CancelManyOptions, type CancelManyResult } from './many';
 export { MAX_NAME_LENGTH, OPTIMIZATION_V1_TEMPLATE, operationName } from './names';
 export { DEFAULT_POLL_POLICY, DEFAULT_TIMEOUT_MS, type PollPolicy } from './policy';
 export { DEFAULT_RETRY_POLICY, DEFAULT_THROTTLE_POLICY, type RetryPolicy, type ThrottlePolicy } from './retry';
@@ -59,7 +60,8 @@ export type {
   RetryInfo,
   Status,
 } from './proto';
-export type { CallOptions, Metadata, MethodKey, Transport, UnaryCall } from './transport';
+export type { CallOptions, Metadata, MethodKey, TlsOptions, Transport, UnaryCall } from './transport';
+export { CLOUD_PLATFORM_SCOPE, EMULATOR_HOST_ENV, type AuthLike, type CredentialOptions } from './auth';
 export {
   DEFAULT_CHANNEL_OPTIONS,
   DEFAULT_GRPC_ADDRESS,

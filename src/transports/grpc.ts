@@ -162,6 +162,11 @@ function toGrpcMetadata(metadata: Metadata | undefined, waitForReady: boolean): 
 /** Converts a grpc-js ServiceError, decoding `grpc-status-details-bin` when present. */
 function fromServiceError(error: grpc.ServiceError, signal: AbortSignal | undefined): OperationsError {
   if (error.code === grpc.status.CANCELLED && signal?.aborted) return abortedError(signal, false);
+  // grpc-js answers a call that ended with OK but no message as UNIMPLEMENTED "No message
+  // received"; the server implemented the method and then broke the stream: INTERNAL.
+  if (error.code === grpc.status.UNIMPLEMENTED && error.details === 'No message received') {
+    return new OperationsError(Code.INTERNAL, 'the server ended the call without a response message', { cause: error });
+  }
   const code = isCode(error.code) ? error.code : Code.UNKNOWN;
   const message = error.details || grpc.status[error.code] || 'unknown error';
   // The code and message of the trailers win over those inside the details (gRPC spec).

@@ -302,6 +302,10 @@ function fromNetworkError(error: unknown): OperationsError {
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new OperationsError(Code.DEADLINE_EXCEEDED, `no answer in time: ${text}`, { cause: error });
   }
+  // A bad argument (a header value undici refuses) is the caller's, and nothing was sent.
+  if (typeof code === 'string' && (code === 'UND_ERR_INVALID_ARG' || code.startsWith('ERR_INVALID'))) {
+    return new OperationsError(Code.INVALID_ARGUMENT, text, { cause: error, local: true });
+  }
   // Socket, DNS, TLS (certificate) and undici's own connection errors all carry a code.
   if (typeof code === 'string') {
     return new OperationsError(Code.UNAVAILABLE, `connection failed: ${text}`, { cause: error });

@@ -192,6 +192,22 @@ describe.each(transportCases)('over $kind', ({ make }) => {
     expect(seen?.headers['x-client-level']).toBe('overridden');
   });
 
+  it.each([
+    [{ 'x-a': 'a\r\nb' }, /printable ASCII/],
+    [{ 'x-a': 'é' }, /printable ASCII/],
+    [{ 'X-Upper': 'v' }, /not allowed/],
+    [{ 'grpc-timeout': '1S' }, /not allowed/],
+    [{ 'x-data-bin': 'AAAA' }, /not allowed/],
+  ])('metadata %j is INVALID_ARGUMENT, nothing sent', async (metadata, problem) => {
+    const before = emulator.requestCount;
+    const error = await rejectionOf(client.getOperation(uniqueName(), { metadata }));
+    expect(error).toMatchObject({ code: Code.INVALID_ARGUMENT, local: true });
+    expect(error.message).toMatch(problem);
+    // eslint-disable-next-line no-control-regex
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(emulator.requestCount).toBe(before);
+  });
+
   it('rejects a bad timeoutMs before sending', async () => {
     const before = emulator.requestCount;
     for (const timeoutMs of [0, -5, Number.NaN]) {

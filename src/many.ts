@@ -1,0 +1,179 @@
+/**
+ * Cancelling many operations: names streamed in (an iterable or async iterable, read only as
+ * fast as calls are made), results out in completion order, one per name whatever happens,
+ * with a bound on calls in flight, an optional rate limit, and a slow-down on quota errors.
+ */
+import type { CancelOutcome, OperationsClient, PollOptions } from './client';
+import { Code, OperationsError } from './errors';
+import { sleep } from './policy';
+import type { Metadata } from './transport';
+
+export interface CancelManyOptions {
+  /** Calls in flight at most. Default 32. */
+  readonly concurrency?: number;
+  /** Calls started per second at most. Default: no limit. */
+  readonly ratePerSecond?: number;
+  /** Confirm each cancel (cancelAndConfirm) instead of only asking (cancelOperation). Default false. */
+  readonly wait?: boolean;
+  /** Options of each confirmation, with `wait`. */
+  readonly poll?: Omit<PollOptions, 'signal' | 'metadata'>;
+  /** Metadata of every call. */
+  readonly metadata?: Metadata;
+  /** Each call's deadline, in ms (without `wait`). Default: the client's. */
+  readonly timeoutMs?: number;
+  /**
+   * Stop: start no more calls; calls in flight go on; every name not yet started (including
+   * those still to be read from the input) yields `not-attempted`.
+   */
+  readonly stop?: AbortSignal;
+  /** Abort: as `stop`, and calls in flight are aborted too (they yield `error` with `aborted`). */
+  readonly signal?: AbortSignal;
+  /** Attempts per name when the server answers RESOURCE_EXHAUSTED (each after a slow-down). Default 8. */
+  readonly quotaAttempts?: number;
+}
+
+/** The result of one name, in the words of the `longrun cancel` JSON lines. */
+export type CancelManyResult =
+  | { readonly name: string; readonly outcome: 'requested' }
+  | ({ readonly name: string } & CancelOutcome)
+  | { readonly name: string; readonly outcome: 'error'; readonly error: OperationsError }
+  | { readonly name: string; readonly outcome: 'not-attempted' };
+
+const DEFAULT_CONCURRENCY = 32;
+const QUOTA_BACKOFF_MS = 1000;
+const QUOTA_MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Flow control shared by the calls of one cancelMany: a concurrency limit that halves on
+ * RESOURCE_EXHAUSTED and grows back by one per limit's worth of successes (AIMD), a pause
+ * every call waits out after a quota error, and the rate limit's schedule.
+ */
+class Flow {
+  limit: number;
+  private pausedUntil = 0;
+  private nextStart = 0;
+
+  constructor(
+    readonly max: number,
+    private readonly interval: number,
+  ) {
+    this.limit = max;
+  }
+
+  onSuccess(): void {
+    if (this.limit < this.max) this.limit = Math.min(this.max, this.limit + 1 / this.limit);
+  }
+
+  onQuota(delayMs: number): void {
+    this.limit = Math.max(1, this.limit / 2);
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delayMs);
+  }
+
+  /** How long the next start must wait: the quota pause, then the rate limit's slot (taken). */
+  delay(): number {
+    const now = Date.now();
+    const at = Math.max(now, this.pausedUntil, this.nextStart);
+    if (this.interval > 0) this.nextStart = at + this.interval;
+    return at - now;
+  }
+}
+
+export async function* cancelMany(
+  client: OperationsClient,
+  names: Iterable<string> | AsyncIterable<string>,
+  options: CancelManyOptions = {},
+): AsyncGenerator<CancelManyResult, void, undefined> {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new OperationsError(Code.INVALID_ARGUMENT, 'concurrency must be a whole number >= 1', { local: true });
+  }
+  const rate = options.ratePerSecond;
+  if (rate !== undefined && !(rate > 0)) {
+    throw new OperationsError(Code.INVALID_ARGUMENT, 'ratePerSecond must be above 0', { local: true });
+  }
+  const flow = new Flow(concurrency, rate === undefined ? 0 : 1000 / rate);
+  const iterator =
+    Symbol.asyncIterator in names ? names[Symbol.asyncIterator]() : (names as Iterable<string>)[Symbol.iterator]();
+  const finished: CancelManyResult[] = [];
+  let wake: (() => void) | undefined;
+  let active = 0;
+  let exhausted = false;
+  const stopped = (): boolean => options.stop?.aborted === true || options.signal?.aborted === true;
+  const onStop = (): void => wake?.();
+  options.stop?.addEventListener('abort', onStop);
+  options.signal?.addEventListener('abort', onStop);
+
+  const settle = (result: CancelManyResult): void => {
+    active--;
+    finished.push(result);
+    wake?.();
+  };
+
+  try {
+    for (;;) {
+      // Start calls while there is room, reading a name only when it can start.
+      while (!exhausted && !stopped() && active < Math.floor(flow.limit)) {
+        const next = await iterator.next();
+        if (next.done) {
+          exhausted = true;
+          break;
+        }
+        active++;
+        void cancelOne(client, next.value, options, flow).then(settle);
+      }
+      if (finished.length > 0) {
+        yield finished.shift() as CancelManyResult;
+        continue;
+      }
+      if (stopped() && !exhausted) {
+        // Every name not started yields not-attempted, read to the end of the input.
+        const next = await iterator.next();
+        if (next.done) exhausted = true;
+        else yield { name: next.value, outcome: 'not-attempted' };
+        continue;
+      }
+      if (active === 0 && exhausted) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    options.stop?.removeEventListener('abort', onStop);
+    options.signal?.removeEventListener('abort', onStop);
+    // A consumer that stops early leaves the rest of the input unread: close the iterator.
+    if (!exhausted) await iterator.return?.();
+  }
+}
+
+/** One name: wait for a start slot, cancel (and confirm), slow down and try again on RESOURCE_EXHAUSTED. */
+async function cancelOne(
+  client: OperationsClient,
+  name: string,
+  options: CancelManyOptions,
+  flow: Flow,
+): Promise<CancelManyResult> {
+  const { signal, metadata } = options;
+  const attempts = options.quotaAttempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const wait = flow.delay();
+      if (wait > 0) await sleep(wait, signal);
+      if (options.wait) {
+        const outcome = await client.cancelAndConfirm(name, { ...options.poll, signal, metadata });
+        flow.onSuccess();
+        return { name, ...outcome };
+      }
+      await client.cancelOperation(name, { signal, metadata, timeoutMs: options.timeoutMs });
+      flow.onSuccess();
+      return { name, outcome: 'requested' };
+    } catch (reason) {
+      const error = OperationsError.from(reason);
+      if (error.code !== Code.RESOURCE_EXHAUSTED || attempt >= attempts || signal?.aborted) {
+        return { name, outcome: 'error', error };
+      }
+      const retryInfo = error.findDetail('google.rpc.RetryInfo')?.retryDelay;
+      const hinted = retryInfo ? Number(retryInfo.seconds) * 1000 + retryInfo.nanos / 1e6 : 0;
+      const backoff = Math.min(QUOTA_MAX_BACKOFF_MS, QUOTA_BACKOFF_MS * 2 ** (attempt - 1));
+      flow.onQuota(Math.max(hinted, backoff * (0.8 + 0.4 * Math.random())));
+    }
+  }
+}
