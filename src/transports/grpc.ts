@@ -38,6 +38,18 @@ export interface GrpcTransportOptions extends CredentialOptions, TlsOptions {
   /** The API's HTTP rule table; over gRPC only its name templates are used. Default Optimization v1. */
   readonly rules?: HttpRules;
   /**
+   * Channels to spread calls over, round robin, each with its own connection(s). Google's front
+   * end allows about 100 concurrent streams per connection: for more calls in flight, use more
+   * channels. Default 1.
+   */
+  readonly channels?: number;
+  /**
+   * How each channel spreads calls over the addresses its target resolves to (`ipv4:a:p,b:p`,
+   * a DNS name with several records): `pick_first` (one connection, grpc-js' default) or
+   * `round_robin` (one connection per address, calls spread). Default `pick_first`.
+   */
+  readonly loadBalancing?: 'pick_first' | 'round_robin';
+  /**
    * grpc-js channel options, passed through; they override longrun's defaults
    * ({@link DEFAULT_CHANNEL_OPTIONS}).
    */
@@ -78,7 +90,8 @@ class GrpcTransport implements Transport {
   readonly kind = 'grpc';
   readonly version = grpcVersion();
   readonly rules: HttpRules;
-  private readonly client: grpc.Client;
+  private readonly clients: grpc.Client[];
+  private next = 0;
   private closed = false;
   private readonly waitForReady: boolean;
   private readonly auth: CallAuth;
@@ -100,10 +113,20 @@ class GrpcTransport implements Transport {
           ));
     const plaintext = options.credentials ? !options.credentials._isSecure() : insecure;
     this.auth = new CallAuth(emulator ? { auth: 'none' } : options, targetHosts(address), plaintext);
-    this.client = new grpc.Client(address, credentials, {
+    const channels = options.channels ?? 1;
+    if (!Number.isInteger(channels) || channels < 1 || channels > 1000) {
+      throw new TypeError('channels must be a whole number from 1 to 1000');
+    }
+    const channelOptions: grpc.ChannelOptions = {
       ...DEFAULT_CHANNEL_OPTIONS,
+      // Channels to one target share connections unless each keeps its own subchannels.
+      ...(channels > 1 && { 'grpc.use_local_subchannel_pool': 1 }),
+      ...(options.loadBalancing === 'round_robin' && {
+        'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+      }),
       ...options.channelOptions,
-    });
+    };
+    this.clients = Array.from({ length: channels }, () => new grpc.Client(address, credentials, channelOptions));
   }
 
   supports(): boolean {
@@ -121,9 +144,12 @@ class GrpcTransport implements Transport {
     const { signal } = call;
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     const method = grpcMethods[call.method];
+    const clients = this.clients;
+    const client =
+      clients.length === 1 ? (clients[0] as grpc.Client) : (clients[this.next++ % clients.length] as grpc.Client);
     return new Promise<ResponseOf<K>>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
-      const grpcCall = this.client.makeUnaryRequest(
+      const grpcCall = client.makeUnaryRequest(
         method.path,
         method.serialize,
         method.deserialize,
@@ -147,7 +173,7 @@ class GrpcTransport implements Transport {
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      this.client.close();
+      for (const client of this.clients) client.close();
     }
     return Promise.resolve();
   }
