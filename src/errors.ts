@@ -153,16 +153,22 @@ export function detailTypeUrl(type: ErrorDetailType): string {
   return TYPE_URL_PREFIX + type;
 }
 
+/** The first `n` code units of `text`, one fewer when the cut would split a surrogate pair. */
+function cut(text: string, n: number): string {
+  const last = text.charCodeAt(n - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? n - 1 : n);
+}
+
 /**
  * Makes server-supplied or caller-supplied text safe for a message: control characters
  * (C0, DEL, C1) become spaces, runs of whitespace collapse, and the text is capped.
  */
 export function sanitizeText(text: string, maxChars = MAX_MESSAGE_CHARS): string {
   // Bound the work first: a server may send megabytes of text.
-  const head = text.length > maxChars * 2 ? text.slice(0, maxChars * 2) : text;
+  const head = text.length > maxChars * 2 ? cut(text, maxChars * 2) : text;
   // eslint-disable-next-line no-control-regex
   let clean = head.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  if (clean.length > maxChars || head !== text) clean = `${clean.slice(0, maxChars)}… (truncated)`;
+  if (clean.length > maxChars || head !== text) clean = `${cut(clean, maxChars)}… (truncated)`;
   return clean;
 }
 

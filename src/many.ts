@@ -3,6 +3,7 @@
  * fast as calls are made), results out in completion order, one per name whatever happens,
  * with a bound on calls in flight, an optional rate limit, and a slow-down on quota errors.
  */
+import { setMaxListeners } from 'node:events';
 import type { CancelOutcome, OperationsClient, PollOptions } from './client';
 import { Code, OperationsError } from './errors';
 import { sleep } from './policy';
@@ -92,6 +93,14 @@ export async function* cancelMany(
     throw new OperationsError(Code.INVALID_ARGUMENT, 'ratePerSecond must be above 0', { local: true });
   }
   const flow = new Flow(concurrency, rate === undefined ? 0 : 1000 / rate);
+  // The calls listen to one internal signal (as many listeners as calls in flight), which
+  // follows the caller's: the caller's signal gets one listener.
+  const abort = new AbortController();
+  setMaxListeners(concurrency + 16, abort.signal);
+  const onAbort = (): void => abort.abort(options.signal?.reason);
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort);
+  const callOptions: CancelManyOptions = { ...options, signal: abort.signal };
   const iterator =
     Symbol.asyncIterator in names ? names[Symbol.asyncIterator]() : (names as Iterable<string>)[Symbol.iterator]();
   const finished: CancelManyResult[] = [];
@@ -111,15 +120,16 @@ export async function* cancelMany(
 
   try {
     for (;;) {
-      // Start calls while there is room, reading a name only when it can start.
-      while (!exhausted && !stopped() && active < Math.floor(flow.limit)) {
+      // Start calls while there is room, reading a name only when it can start. Results not yet
+      // taken by the consumer count against the room: memory stays bounded by the limit.
+      while (!exhausted && !stopped() && active + finished.length < Math.floor(flow.limit)) {
         const next = await iterator.next();
         if (next.done) {
           exhausted = true;
           break;
         }
         active++;
-        void cancelOne(client, next.value, options, flow).then(settle);
+        void cancelOne(client, next.value, callOptions, flow).then(settle);
       }
       if (finished.length > 0) {
         yield finished.shift() as CancelManyResult;
@@ -139,6 +149,9 @@ export async function* cancelMany(
   } finally {
     options.stop?.removeEventListener('abort', onStop);
     options.signal?.removeEventListener('abort', onStop);
+    options.signal?.removeEventListener('abort', onAbort);
+    // A consumer gone early: the calls still in flight are aborted, their results dropped.
+    if (active > 0) abort.abort();
     // A consumer that stops early leaves the rest of the input unread: close the iterator.
     if (!exhausted) await iterator.return?.();
   }

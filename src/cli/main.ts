@@ -16,6 +16,7 @@ import {
   getVerb,
   listVerb,
   waitVerb,
+  type CancelFlags,
   type CommonFlags,
 } from './verbs';
 
@@ -104,10 +105,19 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
       exitCode = await waitVerb(name, flags, io);
     });
 
-  withCommonFlags(program.command('cancel').argument('<names...>', 'operation names'))
+  withCommonFlags(program.command('cancel').argument('[names...]', 'operation names'))
     .description('Ask to cancel operations; with --wait, confirm what happened to each.')
     .option('--wait', 'confirm each: cancelled, completed, failed, unsupported or still running')
-    .action(async (names: string[], flags: RawFlags & { wait?: boolean }) => {
+    .option('--from <file>', 'read names from a file, one per line (- for standard input)')
+    .option('--concurrency <n>', 'calls in flight at most (default 32)', positive)
+    .option('--rate <n>', 'calls started per second at most', positive)
+    .option('--skip-done <results>', "skip names an earlier run's --json output cancelled")
+    .action(async (names: string[], flags: RawFlags & CancelFlags) => {
+      if (names.length === 0 && flags.from === undefined) {
+        io.err('error: name the operations to cancel, or --from FILE (- for standard input)');
+        exitCode = EXIT_USAGE;
+        return;
+      }
       exitCode = await cancelVerb(names, flags.wait ? flags : perCall(flags), io);
     });
 

@@ -6,11 +6,17 @@ import { defaultTypeRegistry, type Operation } from '../proto';
 export interface Output {
   out(line: string): void;
   err(line: string): void;
+  /** Writes a line to stdout, resolving once the stream can take more (memory stays flat on a slow pipe). */
+  write(line: string): Promise<void>;
 }
 
 export const stdio: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  write: (line) =>
+    process.stdout.write(`${line}\n`)
+      ? Promise.resolve()
+      : new Promise((resolve) => process.stdout.once('drain', resolve)),
 };
 
 /** An Operation in its proto3 JSON form, one line. */

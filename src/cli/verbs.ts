@@ -1,10 +1,10 @@
 /** The command's verbs on operations: get, list, delete, wait, cancel. Each resolves to its exit code. */
 import type { CancelOutcome, OperationsClient } from '../client';
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { Code, OperationsError, codeName } from '../errors';
-import { compileTemplate, validateName } from '../names';
-import { operationTemplate } from '../http-rules';
 import { connect, type ConnectionFlags } from './connect';
-import { describeOperation, errorLine, operationLine, type Output } from './output';
+import { describeOperation, errorLine, operationLine, stdio, type Output } from './output';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -85,7 +85,7 @@ export function waitVerb(name: string, flags: CommonFlags, io: Output): Promise<
 }
 
 /** The outcome words of `cancel`'s JSON lines. */
-export type CancelLineOutcome = 'requested' | CancelOutcome['outcome'] | 'error' | 'not-attempted';
+export type CancelLineOutcome = 'requested' | CancelOutcome['outcome'] | 'error' | 'not-attempted' | 'skipped';
 
 export interface CancelLine {
   readonly name: string;
@@ -95,8 +95,11 @@ export interface CancelLine {
 }
 
 /** The line of a cancel's result; `code` and `message` when there is an error. */
-export function cancelLine(name: string, result: CancelOutcome | 'requested' | OperationsError): CancelLine {
-  if (result === 'requested') return { name, outcome: 'requested' };
+export function cancelLine(
+  name: string,
+  result: CancelOutcome | 'requested' | 'not-attempted' | OperationsError,
+): CancelLine {
+  if (result === 'requested' || result === 'not-attempted') return { name, outcome: result };
   if (result instanceof OperationsError)
     return { name, outcome: 'error', code: result.code, message: result.rawMessage };
   if (result.outcome === 'failed' || result.outcome === 'unsupported') {
@@ -114,6 +117,7 @@ const HUMAN: Readonly<Record<CancelLineOutcome, string>> = {
   running: 'still running at the deadline (the cancel may take effect later)',
   error: 'error',
   'not-attempted': 'not attempted',
+  skipped: 'skipped (done in the earlier run)',
 };
 
 export function formatCancelLine(line: CancelLine, json: boolean | undefined): string {
@@ -127,52 +131,177 @@ export function succeeded(line: CancelLine, wait: boolean): boolean {
   return wait ? line.outcome === 'cancelled' || line.outcome === 'completed' : line.outcome === 'requested';
 }
 
+export interface CancelFlags extends CommonFlags {
+  readonly wait?: boolean;
+  /** A file of names, one per line, or `-` for standard input. */
+  readonly from?: string;
+  readonly concurrency?: number;
+  /** Calls started per second at most. */
+  readonly rate?: number;
+  /** An earlier run's `--json` output: names it cancelled (or saw completed) are skipped. */
+  readonly skipDone?: string;
+}
+
+/** How long calls in flight may finish after Ctrl-C before they are aborted. */
+export const GRACE_MS = 5_000;
+
 /**
- * `cancel NAME...`: invalid names get an error line and nothing is sent for them (exit 2);
- * the others are cancelled, with `--wait` confirmed, a few at a time, each writing one line.
+ * `cancel NAME... | --from FILE`: streams the names through cancelMany (memory stays flat
+ * for any input), one line per name in completion order. Invalid names get an error line and
+ * nothing is sent for them (exit 2); Ctrl-C stops starting calls, lets those in flight finish
+ * for a few seconds, writes `not-attempted` for the rest, prints a summary (exit 130).
  */
-export function cancelVerb(
-  names: readonly string[],
-  flags: CommonFlags & { wait?: boolean },
-  io: Output,
-): Promise<number> {
+export async function cancelVerb(names: readonly string[], flags: CancelFlags, io: Output): Promise<number> {
   const client = connect(flags);
-  return (async () => {
-    const template = compileTemplate(operationTemplate(client.transport.rules).source);
-    let invalid = false;
-    let failed = false;
-    const valid: string[] = [];
-    for (const name of names) {
-      try {
-        valid.push(validateName(name, template));
-      } catch (error) {
-        invalid = true;
-        io.out(formatCancelLine(cancelLine(name, OperationsError.from(error)), flags.json));
-      }
+  const stop = new AbortController();
+  const abort = new AbortController();
+  let grace: NodeJS.Timeout | undefined;
+  const onSigint = (): void => {
+    if (stop.signal.aborted) abort.abort(); // a second Ctrl-C: abort now
+    stop.abort();
+    grace ??= setTimeout(() => abort.abort(), GRACE_MS).unref();
+  };
+  process.on('SIGINT', onSigint);
+  const counts: Record<string, number> = {};
+  let invalid = 0;
+  let failed = 0;
+  const started = Date.now();
+  const progress = flags.json && !process.stdout.isTTY ? undefined : openProgress(io);
+  try {
+    const skip = flags.skipDone === undefined ? undefined : await doneNames(flags.skipDone);
+    const input = nameSource(names, flags.from, skip, (name) => {
+      counts['skipped'] = (counts['skipped'] ?? 0) + 1;
+      return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
+    });
+    const results = client.cancelMany(input, {
+      wait: flags.wait === true,
+      ...(flags.timeout !== undefined && { poll: { timeoutMs: flags.timeout } }),
+      ...(flags.callTimeout !== undefined && { timeoutMs: flags.callTimeout }),
+      ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }),
+      ...(flags.rate !== undefined && { ratePerSecond: flags.rate }),
+      stop: stop.signal,
+      signal: abort.signal,
+    });
+    for await (const result of results) {
+      const line = cancelLine(
+        result.name,
+        result.outcome === 'requested' || result.outcome === 'not-attempted'
+          ? result.outcome
+          : result.outcome === 'error'
+            ? result.error
+            : result,
+      );
+      counts[line.outcome] = (counts[line.outcome] ?? 0) + 1;
+      if (result.outcome === 'error' && result.error.local && result.error.code === Code.INVALID_ARGUMENT) invalid++;
+      else if (!succeeded(line, flags.wait === true)) failed++;
+      progress?.tick(!succeeded(line, flags.wait === true));
+      if (!(flags.quiet && succeeded(line, flags.wait === true))) await io.write(formatCancelLine(line, flags.json));
     }
-    const run = async (name: string): Promise<void> => {
-      let result: CancelOutcome | 'requested' | OperationsError;
-      try {
-        if (flags.wait)
-          result = await client.cancelAndConfirm(name, flags.timeout === undefined ? {} : { timeoutMs: flags.timeout });
-        else {
-          await client.cancelOperation(name);
-          result = 'requested';
-        }
-      } catch (error) {
-        result = OperationsError.from(error);
+  } finally {
+    process.off('SIGINT', onSigint);
+    clearTimeout(grace);
+    progress?.stop();
+    await client.close();
+  }
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  if (!flags.quiet) {
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    const parts = Object.entries(counts).map(([outcome, n]) => `${n} ${outcome}`);
+    io.err(
+      `cancel: ${total} name${total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'} (${Math.round(total / seconds)}/s)`,
+    );
+  }
+  if (stop.signal.aborted) return EXIT_INTERRUPTED;
+  if (invalid > 0) return EXIT_USAGE;
+  return failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** The names to cancel: the arguments, then the lines of `from` (a file, or `-` for stdin), read lazily. */
+async function* nameSource(
+  names: readonly string[],
+  from: string | undefined,
+  skip: ReadonlySet<string> | undefined,
+  onSkip: (name: string) => Promise<void>,
+): AsyncGenerator<string> {
+  const all = async function* (): AsyncGenerator<string> {
+    yield* names;
+    if (from === undefined) return;
+    const stream = from === '-' ? process.stdin : createReadStream(from);
+    try {
+      for await (const line of readLines(stream)) {
+        const name = line.trim();
+        if (name !== '' && !name.startsWith('#')) yield name;
       }
-      const line = cancelLine(name, result);
-      if (!succeeded(line, flags.wait === true)) failed = true;
-      if (!(flags.quiet && !flags.json && succeeded(line, flags.wait === true)))
-        io.out(formatCancelLine(line, flags.json));
-    };
-    const queue = valid.values();
-    const worker = async (): Promise<void> => {
-      for (let next = queue.next(); !next.done; next = queue.next()) await run(next.value);
-    };
-    await Promise.all(Array.from({ length: Math.min(32, valid.length) }, worker));
-    if (invalid) return EXIT_USAGE;
-    return failed ? EXIT_FAILED : EXIT_OK;
-  })().finally(() => client.close());
+    } finally {
+      if (stream !== process.stdin) stream.destroy();
+    }
+  };
+  for await (const name of all()) {
+    if (skip?.has(name)) await onSkip(name);
+    else yield name;
+  }
+}
+
+/**
+ * The lines of a stream, read only as fast as they are consumed (readline's async iterator
+ * queues every line of a fast input, and memory grows with it).
+ */
+export async function* readLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of stream) {
+    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) yield line.endsWith('\r') ? line.slice(0, -1) : line;
+  }
+  rest += decoder.end();
+  if (rest !== '') yield rest;
+}
+
+/** Names an earlier run's JSON lines say are done with: requested, cancelled, completed, or skipped then. */
+async function doneNames(file: string): Promise<Set<string>> {
+  const done = new Set<string>();
+  for await (const line of readLines(createReadStream(file))) {
+    try {
+      const { name, outcome } = JSON.parse(line) as { name?: unknown; outcome?: unknown };
+      if (typeof name === 'string' && ['requested', 'cancelled', 'completed', 'skipped'].includes(String(outcome))) {
+        done.add(name);
+      }
+    } catch {
+      // Not a result line (a summary, a blank line): ignored.
+    }
+  }
+  return done;
+}
+
+interface Progress {
+  tick(failed: boolean): void;
+  stop(): void;
+}
+
+/** A progress bar on stderr, only when stderr is a terminal. */
+function openProgress(io: Output): Progress | undefined {
+  if (!process.stderr.isTTY || io !== stdio) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SingleBar } = require('cli-progress') as typeof import('cli-progress');
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: 'cancel {value} done, {failures} failed, {rate}/s',
+    hideCursor: true,
+    clearOnComplete: true,
+    fps: 5,
+  });
+  const started = Date.now();
+  let done = 0;
+  let failures = 0;
+  bar.start(0, 0, { failures, rate: 0 });
+  return {
+    tick(failed) {
+      done++;
+      if (failed) failures++;
+      bar.update(done, { failures, rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
+    },
+    stop: () => bar.stop(),
+  };
 }

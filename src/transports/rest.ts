@@ -235,7 +235,9 @@ export function errorFromResponse(response: Dispatcher.ResponseData, body: Body,
   const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
   const google = contentType.includes('json') && !body.truncated ? parseGoogleError(body.text, types) : undefined;
   if (google) {
-    const code = codeFromName(google.status) ?? codeFromHttpStatus(google.httpCode ?? status);
+    let code = codeFromName(google.status) ?? codeFromHttpStatus(google.httpCode ?? status);
+    // A failure is never OK, whatever its body says.
+    if (code === Code.OK) code = codeFromHttpStatus(status);
     return new OperationsError(code, google.message || `HTTP ${status}`, {
       details: google.details,
       retryPushbackMs: retryAfter(response.headers['retry-after']),
