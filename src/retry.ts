@@ -98,24 +98,36 @@ export interface RetryContext {
  * or the throttle's tokens run out, the server's pushback says stop, or the next backoff
  * would end past the deadline: then the last error is rethrown, before the deadline.
  */
-export async function withRetries<T>(attempt: () => Promise<T>, context: RetryContext): Promise<T> {
+export function withRetries<T>(attempt: () => Promise<T>, context: RetryContext): Promise<T> {
+  // The first attempt's success is the hot path: no async frame, no loop, one `then`.
+  return attempt().then(
+    (result) => {
+      context.throttle.onSuccess();
+      return result;
+    },
+    (error: unknown) => retryAfterFailure(attempt, context, error as OperationsError),
+  );
+}
+
+async function retryAfterFailure<T>(attempt: () => Promise<T>, context: RetryContext, first: OperationsError): Promise<T> {
   const { policy, throttle } = context;
+  let e = first;
   for (let n = 1; ; n++) {
+    if (e.local || e.aborted || !policy.retryableCodes.includes(e.code)) throw e;
+    throttle.onFailure();
+    if (n >= policy.maxAttempts || !throttle.allowsRetry) throw e;
+    const pushback = e.retryPushbackMs;
+    if (pushback !== undefined && pushback < 0) throw e; // the server says: don't retry
+    const delay = pushback ?? retryBackoff(n, policy);
+    if (context.deadline !== undefined && Date.now() + delay >= context.deadline) throw e;
+    await sleep(delay, context.signal);
+    context.onRetry?.(n + 1, e);
     try {
       const result = await attempt();
       throttle.onSuccess();
       return result;
     } catch (error) {
-      const e = error as OperationsError;
-      if (e.local || e.aborted || !policy.retryableCodes.includes(e.code)) throw e;
-      throttle.onFailure();
-      if (n >= policy.maxAttempts || !throttle.allowsRetry) throw e;
-      const pushback = e.retryPushbackMs;
-      if (pushback !== undefined && pushback < 0) throw e; // the server says: don't retry
-      const delay = pushback ?? retryBackoff(n, policy);
-      if (context.deadline !== undefined && Date.now() + delay >= context.deadline) throw e;
-      await sleep(delay, context.signal);
-      context.onRetry?.(n + 1, e);
+      e = error as OperationsError;
     }
   }
 }

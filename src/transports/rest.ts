@@ -4,7 +4,7 @@
  * else: Google JSON errors with the same decoded details as over gRPC, and a clean
  * message and the right code for whatever else a server or a proxy answers.
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type Dispatcher from 'undici/types/dispatcher';
 import {
   Code,
@@ -97,7 +97,10 @@ class RestTransport implements Transport {
             },
           }
         : {};
-    this.pool = new Pool(url.origin, { connections: options.connections ?? 32, ...tls });
+    // undici is loaded with the first REST transport: a gRPC-only caller never pays for it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Pool: UndiciPool } = require('undici') as typeof import('undici');
+    this.pool = new UndiciPool(url.origin, { connections: options.connections ?? 32, ...tls });
   }
 
   supports(method: MethodKey): boolean {
