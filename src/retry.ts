@@ -109,7 +109,11 @@ export function withRetries<T>(attempt: () => Promise<T>, context: RetryContext)
   );
 }
 
-async function retryAfterFailure<T>(attempt: () => Promise<T>, context: RetryContext, first: OperationsError): Promise<T> {
+async function retryAfterFailure<T>(
+  attempt: () => Promise<T>,
+  context: RetryContext,
+  first: OperationsError,
+): Promise<T> {
   const { policy, throttle } = context;
   let e = first;
   for (let n = 1; ; n++) {

@@ -144,9 +144,11 @@ class RestTransport implements Transport {
         signal: controller.signal,
       });
       if (response.statusCode >= 200 && response.statusCode < 300) {
-        return this.parseSuccess(call.method, response, await readBody(response.body, this.maxResponseBytes));
+        const body = await readBody(response.body, this.maxResponseBytes, response.headers['content-length']);
+        return this.parseSuccess(call.method, response, body);
       }
-      throw errorFromResponse(response, await readBody(response.body, MAX_ERROR_BODY_BYTES), this.types);
+      const body = await readBody(response.body, MAX_ERROR_BODY_BYTES, response.headers['content-length']);
+      throw errorFromResponse(response, body, this.types);
     } catch (error) {
       if (controller.signal.aborted) {
         if (controller.signal.reason === DEADLINE) {
@@ -213,7 +215,14 @@ interface Body {
 }
 
 /** Reads at most `limit` bytes; past it, stops reading and drops the connection's rest of the body. */
-async function readBody(body: Dispatcher.ResponseData['body'], limit: number): Promise<Body> {
+async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+  contentLength?: string | string[],
+): Promise<Body> {
+  // A declared length within the limit (the usual answer): undici's own reader, the fast path.
+  const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
+  if (declared >= 0 && declared <= limit) return { text: await body.text(), truncated: false };
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
