@@ -1,0 +1,267 @@
+'use strict';
+/** The markdown report: one table of figures, one of measurement conditions, and notes. */
+const { FLOORS } = require('./peers');
+const { SCENARIOS } = require('./scenarios');
+const { fixed, percent, significant } = require('./format');
+const { pairedRatio } = require('./summary');
+
+/** @typedef {import('./summary').Row} Row */
+/** @typedef {import('./machine').Machine} Machine */
+/** @typedef {import('./config').Config} Config */
+
+const RAW_GRPC = 'raw-grpc-js';
+const GAX = 'google-gax';
+/** Thresholds of the flags under the tables. */
+const BUSY_SERVER_CORES = 0.8;
+const BUSY_MACHINE_CORES = 0.25;
+const LARGE_SPREAD = 0.2;
+/** Below its floor by more than this is flagged. */
+const BELOW_FLOOR = 0.97;
+
+/**
+ * @param {{
+ *   rows: readonly Row[], machine: Machine, config: Config, totalMs: number, quietWaitMs: number,
+ *   backgroundCores: { before: number | undefined, after: number | undefined, sampleMs: number }
+ * }} input
+ * @returns {string}
+ */
+function renderReport({ rows, machine, config, totalMs, quietWaitMs, backgroundCores }) {
+  const c = config.concurrency;
+  return [
+    '# longrun benchmark: CancelOperation and GetOperation',
+    '',
+    machineLine(machine),
+    '',
+    `Medians of ${config.rounds} round${config.rounds === 1 ? '' : 's'}; ${config.quick ? '**quick mode (smoke test sizes, not for comparison)**; ' : ''}` +
+      `per peer process: ${fixed(config.warmupCalls)} warm-up calls, then ${fixed(config.serialCalls)} calls at 1 in flight ` +
+      `and ${fixed(config.concurrentCalls)} at ${c} in flight. The whole run took ${fixed(totalMs / 1000, 1)} s` +
+      (quietWaitMs > 0 ? `, of which ${fixed(quietWaitMs / 1000, 1)} s waiting for other processes to go idle.` : '.'),
+    '',
+    table(
+      figureHeader(c),
+      rows.map((row) => figureCells(row, rows)),
+    ),
+    '',
+    '### Measurement conditions',
+    '',
+    table(conditionHeader(c), rows.map(conditionCells)),
+    '',
+    ...flagSection(rows, c),
+    ...notes({ rows, config, backgroundCores }),
+  ].join('\n');
+}
+
+/** @param {Machine} machine */
+function machineLine(machine) {
+  const versions = Object.entries(machine.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  return `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.os}. Versions: ${versions}.`;
+}
+
+/** @param {number} c */
+function figureHeader(c) {
+  return [
+    'method',
+    'peer',
+    'calls/s @1',
+    `calls/s @${c}`,
+    `client CPU µs/call @${c}`,
+    `p50 ms @${c}`,
+    `p99 ms @${c}`,
+    'peak RSS MB',
+    'cold start ms',
+    'CPU ÷ raw grpc-js',
+    'CPU ÷ gax',
+    'CPU ÷ own floor',
+    `calls/s @${c} ÷ raw grpc-js`,
+    `calls/s @${c} ÷ gax`,
+  ];
+}
+
+/**
+ * @param {Row} row
+ * @param {readonly Row[]} rows
+ * @returns {string[]}
+ */
+function figureCells(row, rows) {
+  /** @param {string} peer */
+  const base = (peer) => rows.find((other) => other.scenario === row.scenario && other.peer === peer);
+  const raw = base(RAW_GRPC);
+  const gax = base(GAX);
+  const floor = base(FLOORS[/** @type {keyof typeof FLOORS} */ (row.transport)]);
+  return [
+    SCENARIOS[row.scenario]?.title ?? row.scenario,
+    row.failures.length > 0 ? `${row.peer} ⚠` : row.peer,
+    fixed(row.serialCallsPerSecond),
+    fixed(row.callsPerSecond),
+    significant(row.cpuMicrosPerCall),
+    fixed(row.p50Ms, 2),
+    fixed(row.p99Ms, 2),
+    fixed(row.maxRssMb),
+    fixed(row.coldStartMs),
+    times(pairedRatio(row, raw, 'cpuMicrosPerCall')),
+    times(pairedRatio(row, gax, 'cpuMicrosPerCall')),
+    times(pairedRatio(row, floor, 'cpuMicrosPerCall')),
+    times(pairedRatio(row, raw, 'callsPerSecond')),
+    times(pairedRatio(row, gax, 'callsPerSecond')),
+  ];
+}
+
+/**
+ * @param {number} value a ratio
+ * @returns {string} e.g. "1.23×"
+ */
+function times(value) {
+  return Number.isFinite(value) ? `${fixed(value, 2)}×` : '—';
+}
+
+/** @param {number} c */
+function conditionHeader(c) {
+  return [
+    'method',
+    'peer',
+    'rounds ok',
+    `client CPU spread @${c}`,
+    `calls/s spread @${c}`,
+    `server CPU µs/call @${c}`,
+    `server busy (cores) @${c}`,
+    `other processes (cores) @${c}, median / max`,
+  ];
+}
+
+/**
+ * @param {Row} row
+ * @returns {string[]}
+ */
+function conditionCells(row) {
+  return [
+    SCENARIOS[row.scenario]?.title ?? row.scenario,
+    row.peer,
+    String(row.rounds),
+    percent(row.cpuSpread),
+    percent(row.callsPerSecondSpread),
+    significant(row.serverMicrosPerCall),
+    fixed((row.serverMicrosPerCall * row.callsPerSecond) / 1e6, 2),
+    `${fixed(row.otherCores, 2)} / ${fixed(row.otherCoresMax, 2)}`,
+  ];
+}
+
+/**
+ * @param {{ rows: readonly Row[], config: Config,
+ *   backgroundCores: { before: number | undefined, after: number | undefined, sampleMs: number } }} input
+ * @returns {string[]}
+ */
+function notes({ rows, config, backgroundCores }) {
+  const c = config.concurrency;
+  const failures = rows.flatMap((row) =>
+    row.failures.map((failure) => `- ${row.peer} ${row.scenario}, ${failure.split('\n')[0]}`),
+  );
+  return [
+    '### How this was measured',
+    '',
+    '- Server: `bench/server.js` in its own process, a minimal grpc-js server and a node:http server on 127.0.0.1 ' +
+      'answering with bytes encoded once at start. Not longrun’s emulator: it records every request and would be ' +
+      'the bottleneck.',
+    '- Each peer runs in its own process (`bench/peer.js <peer> <scenario>`), one at a time, so its CPU and RSS are ' +
+      'its own. Rounds interleave the peers (the order rotates each round); figures are medians across rounds.',
+    `- Client CPU µs/call: the peer process’s user + system CPU over the ${fixed(config.concurrentCalls)} calls at ` +
+      `${c} in flight, divided by the calls (latency recording included, the same for all). Latency: each call’s ` +
+      'own time from start to settle. Peak RSS: `process.resourceUsage().maxRSS` at the end. Cold start: from the ' +
+      'parent’s spawn to the child’s report that it loaded the library, made a client and finished one call ' +
+      '(Node’s own start-up included).',
+    '- Ratios: the median across rounds of a peer’s figure divided by raw grpc-js’s or google-gax’s in the same ' +
+      'method and round (pairs measured close in time, so a slow stretch of the machine cancels out; they can ' +
+      'differ from the ratio of the medians). “Own floor” is raw grpc-js for gRPC peers and raw undici for REST ' +
+      'peers. Spread: (max − min) / median across rounds.',
+    '- Server busy and other processes come from /proc: the server’s CPU during the peer’s concurrent phase, and ' +
+      'the CPU of everything else on the machine (neither the peer nor the server). Where the server is close to ' +
+      `one core busy, calls/s @${c} is bounded by the server, not the client; compare client CPU per call instead.`,
+    '- Per-call settings: longrun (both transports) and google-gax set a 10 s deadline on each call; raw grpc-js and ' +
+      'nice-grpc set none. raw grpc-js uses grpc-js’ default channel options; longrun’s turn channelz off. raw ' +
+      'grpc-js keeps GetOperation’s bytes undecoded and raw undici the body as text; the others decode an Operation. ' +
+      'longrun’s REST pool has at most 32 connections, the raw undici Pool no limit.',
+    `- Background load (cores busy machine-wide, sampled for ${fixed(backgroundCores.sampleMs)} ms): ${fixed(backgroundCores.before ?? NaN, 2)} ` +
+      `before the run, ${fixed(backgroundCores.after ?? NaN, 2)} after it.`,
+    ...(failures.length > 0 ? ['', '### Failures (⚠)', '', ...failures] : []),
+    '',
+  ];
+}
+
+/**
+ * Figures to read with care, found from the conditions: a busy server or machine, a large
+ * spread across rounds, a peer cheaper than the floor it is built on.
+ * @param {readonly Row[]} rows
+ * @param {number} c
+ * @returns {string[]}
+ */
+function flagSection(rows, c) {
+  const flags = rows.flatMap((row) => rowFlags(row, rows, c).map((flag) => `- ${row.scenario} ${row.peer}: ${flag}`));
+  return flags.length > 0 ? ['### Read with care', '', ...flags, ''] : [];
+}
+
+/**
+ * @param {Row} row
+ * @param {readonly Row[]} rows
+ * @param {number} c
+ * @returns {string[]}
+ */
+function rowFlags(row, rows, c) {
+  const flags = [];
+  const serverCores = (row.serverMicrosPerCall * row.callsPerSecond) / 1e6;
+  if (serverCores >= BUSY_SERVER_CORES) {
+    flags.push(`the server was ${fixed(serverCores, 2)} cores busy at ${c} in flight: calls/s is the server’s limit`);
+  }
+  if (row.otherCoresMax >= BUSY_MACHINE_CORES) {
+    flags.push(`other processes used up to ${fixed(row.otherCoresMax, 2)} cores while it was measured`);
+  }
+  if (row.cpuSpread >= LARGE_SPREAD || row.callsPerSecondSpread >= LARGE_SPREAD) {
+    flags.push(
+      `rounds disagree: CPU/call spread ${percent(row.cpuSpread)}, calls/s spread ${percent(row.callsPerSecondSpread)}`,
+    );
+  }
+  const floor = rows.find(
+    (other) =>
+      other.scenario === row.scenario && other.peer === FLOORS[/** @type {keyof typeof FLOORS} */ (row.transport)],
+  );
+  if (floor && floor !== row && pairedRatio(row, floor, 'cpuMicrosPerCall') < BELOW_FLOOR) {
+    flags.push(`uses less CPU per call than ${floor.peer}, the floor it is built on (settings differ, or noise)`);
+  }
+  return flags;
+}
+
+/**
+ * A markdown table with its columns padded as prettier pads them (so that `prettier --check`
+ * passes on results.md and the table reads well in a terminal). The first two columns are
+ * text, aligned left; the rest are figures, aligned right.
+ * @param {readonly string[]} header
+ * @param {readonly string[][]} body
+ * @returns {string}
+ */
+function table(header, body) {
+  const rows = [header, ...body].map((cells) => cells.map(escapeCell));
+  const widths = header.map((_, i) => Math.max(3, ...rows.map((cells) => width(cells[i] ?? ''))));
+  const left = (/** @type {number} */ i) => i < 2;
+  const pad = (/** @type {string} */ cell, /** @type {number} */ i) => {
+    const fill = ' '.repeat(widths[i] - width(cell));
+    return left(i) ? cell + fill : fill + cell;
+  };
+  const line = (/** @type {string[]} */ cells) => `| ${cells.join(' | ')} |`;
+  const rule = widths.map((w, i) => (left(i) ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`));
+  return [line(rows[0].map(pad)), line(rule), ...rows.slice(1).map((cells) => line(cells.map(pad)))].join('\n');
+}
+
+/**
+ * Display width: code points (every character used here is one column wide).
+ * @param {string} text
+ */
+function width(text) {
+  return [...text].length;
+}
+
+/** @param {string} text */
+function escapeCell(text) {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+module.exports = { renderReport };
