@@ -107,7 +107,7 @@ function headerRecord(raw: unknown): Record<string, string> {
 }
 
 /** Request metadata that is a credential, and so never goes over plaintext off the machine. */
-const SECRET_KEYS = ['authorization', 'x-goog-api-key', 'cookie', 'proxy-authorization'];
+export const SECRET_KEYS: readonly string[] = ['authorization', 'x-goog-api-key', 'cookie', 'proxy-authorization'];
 
 /**
  * What a transport adds to, or refuses in, each call's metadata: its credentials' headers,

@@ -2,7 +2,7 @@
  * OperationsClient: the thin wrapper over a Transport, written once for both, and the
  * cancel-then-confirm that no peer offers as one call.
  */
-import { Code, OperationsError, abortedError } from './errors';
+import { Code, OperationsError, abortedError, retryInfoDelayMs } from './errors';
 import { encodeComponent, operationTemplate, parentTemplate } from './http-rules';
 import { compileTemplate, validateName, type NameTemplate } from './names';
 import {
@@ -360,14 +360,6 @@ export function cancelOutcome(operation: Operation): CancelOutcome {
   const error = operationError(operation);
   if (!error) return { outcome: 'completed', operation, response: operation.response };
   return error.code === Code.CANCELLED ? { outcome: 'cancelled', operation } : { outcome: 'failed', operation, error };
-}
-
-/** A server's google.rpc.RetryInfo delay, in ms. */
-function retryInfoDelayMs(error: OperationsError): number | undefined {
-  const delay = error.findDetail('google.rpc.RetryInfo')?.retryDelay;
-  if (!delay) return undefined;
-  const ms = Number(delay.seconds) * 1000 + delay.nanos / 1e6;
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 /** One throttle per target (transport), shared by the clients over it. */

@@ -8,6 +8,7 @@ import {
   type ErrorDetailType,
   type ErrorDetailTypes,
   type Status,
+  typeUrlOf,
 } from './proto';
 
 /** Status codes, numbered as google.rpc.Code (and gRPC). */
@@ -133,8 +134,6 @@ export function decodeDetails(details: readonly Any[]): ErrorDetail[] {
   return details.map(decodeDetail);
 }
 
-const TYPE_URL_PREFIX = 'type.googleapis.com/';
-
 function decodeDetail(any: Any): ErrorDetail {
   const typeName = any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1);
   if (Object.hasOwn(errorDetailCodecs, typeName)) {
@@ -150,7 +149,7 @@ function decodeDetail(any: Any): ErrorDetail {
 
 /** The type URL of a detail type, as servers send it. */
 export function detailTypeUrl(type: ErrorDetailType): string {
-  return TYPE_URL_PREFIX + type;
+  return typeUrlOf(type);
 }
 
 /** The first `n` code units of `text`, one fewer when the cut would split a surrogate pair. */
@@ -270,4 +269,12 @@ export function redact(text: string): string {
     .replace(/\bAIza[0-9A-Za-z_-]{20,}/g, '[redacted]')
     .replace(/([?&;\s](?:key|api_key|access_token|token)=)[^&\s#"']+/gi, '$1[redacted]')
     .replace(/\b((?:set-)?cookie:\s*)[^\r\n]+/gi, '$1[redacted]');
+}
+
+/** The delay a server's google.rpc.RetryInfo asks for, in ms; undefined without one. */
+export function retryInfoDelayMs(error: OperationsError): number | undefined {
+  const delay = error.findDetail('google.rpc.RetryInfo')?.retryDelay;
+  if (!delay) return undefined;
+  const ms = Number(delay.seconds) * 1000 + delay.nanos / 1e6;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

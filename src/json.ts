@@ -7,8 +7,6 @@
  */
 import type { Any, ListOperationsResponse, Operation, Status, TypeRegistry } from './proto';
 
-const TYPE_URL_PREFIX = 'type.googleapis.com/';
-
 /** Well-known types whose JSON isn't an object: packed as `{"@type": ..., "value": <their JSON>}`. */
 const VALUE_FORM = new Set([
   'google.protobuf.Duration',
@@ -135,9 +133,4 @@ export function listResponseToJson(response: ListOperationsResponse, registry: T
   if (response.nextPageToken !== '') json['nextPageToken'] = response.nextPageToken;
   if (response.unreachable.length > 0) json['unreachable'] = response.unreachable;
   return json;
-}
-
-/** `type.googleapis.com/` + a full name. */
-export function typeUrlOf(fullName: string): string {
-  return TYPE_URL_PREFIX + fullName;
 }

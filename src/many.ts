@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { CancelOutcome, OperationsClient, PollOptions } from './client';
-import { Code, OperationsError } from './errors';
+import { Code, OperationsError, retryInfoDelayMs } from './errors';
 import { sleep } from './policy';
 import type { Metadata } from './transport';
 
@@ -183,8 +183,7 @@ async function cancelOne(
       if (error.code !== Code.RESOURCE_EXHAUSTED || attempt >= attempts || signal?.aborted) {
         return { name, outcome: 'error', error };
       }
-      const retryInfo = error.findDetail('google.rpc.RetryInfo')?.retryDelay;
-      const hinted = retryInfo ? Number(retryInfo.seconds) * 1000 + retryInfo.nanos / 1e6 : 0;
+      const hinted = retryInfoDelayMs(error) ?? 0;
       const backoff = Math.min(QUOTA_MAX_BACKOFF_MS, QUOTA_BACKOFF_MS * 2 ** (attempt - 1));
       flow.onQuota(Math.max(hinted, backoff * (0.8 + 0.4 * Math.random())));
     }

@@ -89,11 +89,25 @@ export interface Methods {
   waitOperation: [WaitOperationRequest, Operation];
 }
 export type MethodKey = keyof Methods;
+
+/** The methods' names as the service spells them, e.g. `CancelOperation`. */
+export const METHOD_NAMES: Readonly<Record<MethodKey, string>> = {
+  listOperations: 'ListOperations',
+  getOperation: 'GetOperation',
+  deleteOperation: 'DeleteOperation',
+  cancelOperation: 'CancelOperation',
+  waitOperation: 'WaitOperation',
+};
 export type RequestOf<K extends MethodKey> = Methods[K][0];
 export type ResponseOf<K extends MethodKey> = Methods[K][1];
 
 /** The gRPC methods of google.longrunning.Operations: path and codecs. */
 const operationsMethods = OperationsService;
+
+/** `type.googleapis.com/` + a message's full name: the type URL servers send. */
+export function typeUrlOf(fullName: string): string {
+  return `type.googleapis.com/${fullName}`;
+}
 
 /** Decodes a serialized google.rpc.Status (as in `grpc-status-details-bin`). */
 export function decodeStatus(bytes: Uint8Array): Status {

@@ -1,4 +1,5 @@
 /** The emulator's log of the requests it received, so tests can assert what reached it. */
+import { SECRET_KEYS } from '../auth';
 
 export interface RecordedRequest {
   readonly transport: 'grpc' | 'rest';
@@ -37,7 +38,7 @@ export class Recorder {
 }
 
 /** Credential headers are kept as present, their values never. */
-const SECRET_HEADERS = ['authorization', 'x-goog-api-key', 'cookie', 'proxy-authorization'];
+const SECRET_HEADERS = SECRET_KEYS;
 
 function redactHeaders(request: RecordedRequest): RecordedRequest {
   if (!SECRET_HEADERS.some((key) => key in request.headers)) return request;

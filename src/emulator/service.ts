@@ -5,21 +5,13 @@
  */
 import { Code, OperationsError } from '../errors';
 import { validateName, type NameTemplate } from '../names';
-import type { Duration, MethodKey, RequestOf, ResponseOf, Status } from '../proto';
+import { METHOD_NAMES, type Duration, type MethodKey, type RequestOf, type ResponseOf, type Status } from '../proto';
 import { FAULT_HEADER, parseFault, type Fault } from './faults';
 import type { Recorder } from './recorder';
 import type { OperationStore } from './store';
 
 /** Longest a WaitOperation waits when neither its request nor its deadline says. */
 export const MAX_WAIT_MS = 30_000;
-
-export const METHOD_NAMES: Readonly<Record<MethodKey, string>> = {
-  listOperations: 'ListOperations',
-  getOperation: 'GetOperation',
-  deleteOperation: 'DeleteOperation',
-  cancelOperation: 'CancelOperation',
-  waitOperation: 'WaitOperation',
-};
 
 /** What a handled call answers: a response, or a status to fail with. */
 export type Outcome<K extends MethodKey> =

@@ -19,7 +19,7 @@ import {
 } from '../errors';
 import { OPTIMIZATION_V1_RULES, transcode, type HttpRules, type TranscodableRequest } from '../http-rules';
 import { JsonShapeError, anyFromJson, listResponseFromJson, operationFromJson } from '../json';
-import { defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
+import { METHOD_NAMES, defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
 import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
 import type { Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
@@ -52,14 +52,6 @@ const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export function createRestTransport(options: RestTransportOptions = {}): Transport {
   return new RestTransport(options);
 }
-
-const METHOD_NAMES: Readonly<Record<MethodKey, string>> = {
-  listOperations: 'ListOperations',
-  getOperation: 'GetOperation',
-  deleteOperation: 'DeleteOperation',
-  cancelOperation: 'CancelOperation',
-  waitOperation: 'WaitOperation',
-};
 
 /** Why the internal controller aborted: the caller's signal, or the deadline. */
 const DEADLINE = Symbol('deadline');
