@@ -97,18 +97,27 @@ function packageDir(name) {
   return manifest && path.dirname(manifest.file);
 }
 
-/** @returns {string} package.json's version and the git commit, when there is one */
+/**
+ * @returns {string} package.json's version and the git commit, when there is one, marked when
+ * src/ has uncommitted changes (dist/ is built from the work tree, not from the commit)
+ */
 function longrunVersion() {
   const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  if (!commit) return version;
+  const dirty = git(['status', '--porcelain', '--', 'src', 'generated', 'protos']);
+  return `${version} (${commit}${dirty ? ', with uncommitted changes in src/' : ''})`;
+}
+
+/**
+ * @param {string[]} args
+ * @returns {string} git's output, trimmed; '' when git fails or isn't there
+ */
+function git(args) {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    return `${version} (${commit})`;
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    return version;
+    return '';
   }
 }
 
