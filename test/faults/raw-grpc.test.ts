@@ -14,12 +14,11 @@ import { Code, OperationsClient, OperationsError, createGrpcTransport, type Grpc
 import {
   FAULT_HEADER,
   FAULT_OPERATION_NAME,
-  messageProblems,
+  failure,
   startGrpcFaultServer,
   type FaultServer,
   type GrpcFault,
 } from '../helpers/fault-server';
-import { rejectionOf } from '../helpers/transports';
 
 const NAME = 'projects/p/operations/o';
 /** The default policy (5 attempts, UNAVAILABLE only) with backoffs of a few ms. */
@@ -49,17 +48,6 @@ describe('gRPC transport against a raw fault server', () => {
   /** The attempts longrun made in the last `call`. */
   function longrunAttempts(): number {
     return 1 + retries;
-  }
-
-  /** The call's error, checked for what every transport failure must be: the server's, clean. */
-  async function failure(promise: Promise<unknown>): Promise<OperationsError> {
-    const error = await rejectionOf(promise);
-    expect(error).toBeInstanceOf(OperationsError);
-    expect(error.local).toBe(false);
-    expect(error.aborted).toBe(false);
-    expect(error.message).toBe(`${Code[error.code]}: ${error.rawMessage}`);
-    expect(messageProblems(error.message)).toEqual([]);
-    return error;
   }
 
   beforeAll(async () => {

@@ -6,16 +6,15 @@
  * HTML and text errors, garbage JSON, endless bodies and connection refused are in
  * test/rest/wire.test.ts.)
  */
-import { Code, OperationsClient, OperationsError, createRestTransport } from '../../src';
+import { Code, OperationsClient, createRestTransport } from '../../src';
 import {
   FAULT_HEADER,
   FAULT_OPERATION_NAME,
-  messageProblems,
+  failure,
   startRestFaultServer,
   type FaultServer,
   type RestFault,
 } from '../helpers/fault-server';
-import { rejectionOf } from '../helpers/transports';
 
 const NAME = 'projects/p/operations/o';
 /** The default policy (5 attempts, UNAVAILABLE only) with backoffs of a few ms. */
@@ -40,17 +39,6 @@ describe('REST transport against a raw fault server', () => {
   function call(client: OperationsClient, method: Method, options: { retry?: false } = {}): Promise<unknown> {
     retries = 0;
     return method === 'getOperation' ? client.getOperation(NAME, options) : client.cancelOperation(NAME, options);
-  }
-
-  /** The call's error, checked for what every transport failure must be: the server's, clean. */
-  async function failure(promise: Promise<unknown>): Promise<OperationsError> {
-    const error = await rejectionOf(promise);
-    expect(error).toBeInstanceOf(OperationsError);
-    expect(error.local).toBe(false);
-    expect(error.aborted).toBe(false);
-    expect(error.message).toBe(`${Code[error.code]}: ${error.rawMessage}`);
-    expect(messageProblems(error.message)).toEqual([]);
-    return error;
   }
 
   beforeAll(async () => {

@@ -14,6 +14,8 @@
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { Operation } from '../../generated/google/longrunning/operations';
+import { Code, OperationsError } from '../../src';
+import { rejectionOf } from './transports';
 
 /** The metadata entry (gRPC) or header (REST) that picks one request's behaviour. */
 export const FAULT_HEADER = 'x-fault';
@@ -436,4 +438,15 @@ export function messageProblems(message: string, maxChars = 300): string[] {
   if (/<\/?[a-z!][^>]*>/i.test(message)) problems.push(`HTML in ${JSON.stringify(message)}`);
   if (message.length > maxChars) problems.push(`${message.length} characters (over ${maxChars})`);
   return problems;
+}
+
+/** A call's error, checked for what every transport failure must be: an OperationsError from the server, clean. */
+export async function failure(promise: Promise<unknown>): Promise<OperationsError> {
+  const error = await rejectionOf(promise);
+  expect(error).toBeInstanceOf(OperationsError);
+  expect(error.local).toBe(false);
+  expect(error.aborted).toBe(false);
+  expect(error.message).toBe(`${Code[error.code]}: ${error.rawMessage}`);
+  expect(messageProblems(error.message)).toEqual([]);
+  return error;
 }
