@@ -13,18 +13,16 @@
 import { Code, OperationsClient, OperationsError, createGrpcTransport, type GrpcTransportOptions } from '../../src';
 import {
   FAULT_HEADER,
+  FAST_RETRY,
   FAULT_OPERATION_NAME,
+  METHODS,
+  NAME,
   failure,
+  type Method,
   startGrpcFaultServer,
   type FaultServer,
   type GrpcFault,
 } from '../helpers/fault-server';
-
-const NAME = 'projects/p/operations/o';
-/** The default policy (5 attempts, UNAVAILABLE only) with backoffs of a few ms. */
-const FAST_RETRY = { initialBackoffMs: 1, maxBackoffMs: 5 };
-const METHODS = ['getOperation', 'cancelOperation'] as const;
-type Method = (typeof METHODS)[number];
 
 describe('gRPC transport against a raw fault server', () => {
   let server: FaultServer<GrpcFault>;

@@ -9,18 +9,16 @@
 import { Code, OperationsClient, createRestTransport } from '../../src';
 import {
   FAULT_HEADER,
+  FAST_RETRY,
   FAULT_OPERATION_NAME,
+  METHODS,
+  NAME,
   failure,
+  type Method,
   startRestFaultServer,
   type FaultServer,
   type RestFault,
 } from '../helpers/fault-server';
-
-const NAME = 'projects/p/operations/o';
-/** The default policy (5 attempts, UNAVAILABLE only) with backoffs of a few ms. */
-const FAST_RETRY = { initialBackoffMs: 1, maxBackoffMs: 5 };
-const METHODS = ['getOperation', 'cancelOperation'] as const;
-type Method = (typeof METHODS)[number];
 
 describe('REST transport against a raw fault server', () => {
   let server: FaultServer<RestFault>;

@@ -450,3 +450,11 @@ export async function failure(promise: Promise<unknown>): Promise<OperationsErro
   expect(messageProblems(error.message)).toEqual([]);
   return error;
 }
+
+/** The name the fault tests call with (the fault servers answer any). */
+export const NAME = 'projects/p/operations/o';
+/** The default policy (5 attempts, UNAVAILABLE only) with backoffs of a few ms. */
+export const FAST_RETRY = { initialBackoffMs: 1, maxBackoffMs: 5 };
+/** The methods every fault is tried with. */
+export const METHODS = ['getOperation', 'cancelOperation'] as const;
+export type Method = (typeof METHODS)[number];
