@@ -17,12 +17,12 @@ import {
 import type { Any, ListOperationsResponse, Operation } from './proto';
 import { cancelMany, type CancelManyOptions, type CancelManyResult } from './many';
 import { operationError } from './results';
-import type { CallOptions, Metadata, MethodKey, RequestOf, ResponseOf, Transport } from './transport';
+import type { CallOptions, Metadata, MethodKey, RequestOf, ResponseOf, Transport, UnaryCall } from './transport';
 import {
   DEFAULT_RETRY_POLICY,
   RetryThrottle,
+  retryAfterFailure,
   retryPolicy,
-  withRetries,
   type RetryPolicy,
   type ThrottlePolicy,
 } from './retry';
@@ -108,6 +108,9 @@ export type CancelOutcome =
   | { readonly outcome: 'unsupported'; readonly operation: Operation; readonly error: OperationsError }
   | { readonly outcome: 'running'; readonly operation: Operation };
 
+/** A call's options when none are given. */
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 /** Longest single WaitOperation of a wait: the server may return earlier. */
 const MAX_WAIT_SLICE_MS = 30_000;
 /** Longest final read at a wait's deadline. */
@@ -122,6 +125,10 @@ export class OperationsClient {
   private readonly policy: PollPolicy;
   /** Headers of every call, the caller's client-level metadata last. */
   private readonly headers: Metadata;
+  /** `x-goog-api-client`: this library, its transport and Node, by version. */
+  private readonly apiClient: string;
+  /** Whether `headers` is `x-goog-api-client` alone. */
+  private readonly apiClientOnly: boolean;
   /** The server answered UNIMPLEMENTED to WaitOperation once: poll with GetOperation from then on. */
   private waitUnsupported = false;
   private readonly retry: RetryPolicy;
@@ -141,11 +148,13 @@ export class OperationsClient {
     this.onRetry = options.onRetry;
     const quotaProject = options.quotaProject ?? process.env['GOOGLE_CLOUD_QUOTA_PROJECT'];
     if (options.metadata) checkMetadata(options.metadata);
+    this.apiClient = `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`;
     this.headers = {
-      'x-goog-api-client': `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`,
+      'x-goog-api-client': this.apiClient,
       ...(quotaProject ? { 'x-goog-user-project': quotaProject } : {}),
       ...options.metadata,
     };
+    this.apiClientOnly = Object.keys(this.headers).length === 1;
   }
 
   /**
@@ -318,39 +327,55 @@ export class OperationsClient {
     return this.transport.close();
   }
 
-  /** Resolves the call's options and hands it to the transport. Throws (inside the async callers) on bad input. */
-  private call<K extends MethodKey>(
+  /**
+   * Resolves the call's options and hands it to the transport, then retries by the policy.
+   * Rejects (never throws) on bad input. The first attempt's success is the hot path: one
+   * object per call for the transport, one for its metadata, no closure.
+   */
+  private async call<K extends MethodKey>(
     method: K,
     request: RequestOf<K>,
-    options: CallOptions = {},
+    options: CallOptions = NO_OPTIONS,
   ): Promise<ResponseOf<K>> {
-    const { signal } = options;
-    if (signal?.aborted) throw abortedError(signal);
+    const signal = options.signal;
+    if (signal !== undefined && signal.aborted) throw abortedError(signal);
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
-    if (options.metadata) checkMetadata(options.metadata);
-    // Google's routing header; the name is percent-encoded as in a REST path.
-    const routing = `name=${encodeComponent(request.name)}`;
-    const metadata = options.metadata
-      ? { ...this.headers, 'x-goog-request-params': routing, ...options.metadata }
-      : { ...this.headers, 'x-goog-request-params': routing };
-    const call = {
+    const extra = options.metadata;
+    if (extra !== undefined) checkMetadata(extra);
+    const call: UnaryCall<K> = {
       method,
       request,
       deadline: timeoutMs === Infinity ? undefined : Date.now() + timeoutMs,
       signal,
-      metadata,
+      metadata: this.metadataOf(request.name, extra),
     };
     // WaitOperation is never retried (AIP-194): its caller's deadline is the whole point.
     if (method === 'waitOperation' || options.retry === false) return this.transport.unary(call);
     const policy = options.retry === undefined ? this.retry : retryPolicy(this.retry, options.retry);
-    const onRetry = this.onRetry;
-    return withRetries(() => this.transport.unary(call), {
-      policy,
-      throttle: this.throttle,
-      deadline: call.deadline,
-      signal,
-      onRetry: onRetry && ((attempt, error) => onRetry({ method, attempt, error })),
-    });
+    try {
+      const response = await this.transport.unary(call);
+      this.throttle.onSuccess();
+      return response;
+    } catch (error) {
+      const onRetry = this.onRetry;
+      return retryAfterFailure(() => this.transport.unary(call), error as OperationsError, {
+        policy,
+        throttle: this.throttle,
+        deadline: call.deadline,
+        signal,
+        onRetry: onRetry && ((attempt, e) => onRetry({ method, attempt, error: e })),
+      });
+    }
+  }
+
+  /** The client's headers, Google's routing header for `name` (percent-encoded as in a REST path), then `extra`. */
+  private metadataOf(name: string, extra: Metadata | undefined): Metadata {
+    const routing = `name=${encodeComponent(name)}`;
+    // The common case builds an object of one fixed shape, cheaper than spreading.
+    if (this.apiClientOnly && extra === undefined) {
+      return { 'x-goog-api-client': this.apiClient, 'x-goog-request-params': routing };
+    }
+    return { ...this.headers, 'x-goog-request-params': routing, ...extra };
   }
 }
 

@@ -4,15 +4,16 @@
  * `google.rpc` detail types. Everything else in `src/` (but the emulator, which has
  * its own adapter) imports from here.
  */
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import {
+  CancelOperationRequest,
+  DeleteOperationRequest,
+  GetOperationRequest,
+  ListOperationsRequest,
   OperationsService,
-  type CancelOperationRequest,
-  type DeleteOperationRequest,
-  type GetOperationRequest,
-  type ListOperationsRequest,
+  WaitOperationRequest,
   type ListOperationsResponse as PbListOperationsResponse,
   type Operation as PbOperation,
-  type WaitOperationRequest,
 } from '../generated/google/longrunning/operations';
 import type { Any as PbAny } from '../generated/google/protobuf/any';
 import { Duration } from '../generated/google/protobuf/duration';
@@ -165,19 +166,49 @@ export interface GrpcMethod<K extends MethodKey> {
 
 /** The gRPC methods of google.longrunning.Operations, by key. */
 export const grpcMethods: { readonly [K in MethodKey]: GrpcMethod<K> } = {
-  listOperations: grpcMethod('listOperations'),
-  getOperation: grpcMethod('getOperation'),
-  deleteOperation: grpcMethod('deleteOperation'),
-  cancelOperation: grpcMethod('cancelOperation'),
-  waitOperation: grpcMethod('waitOperation'),
+  listOperations: grpcMethod('listOperations', ListOperationsRequest),
+  getOperation: grpcMethod('getOperation', GetOperationRequest),
+  deleteOperation: grpcMethod('deleteOperation', DeleteOperationRequest),
+  cancelOperation: grpcMethod('cancelOperation', CancelOperationRequest),
+  waitOperation: grpcMethod('waitOperation', WaitOperationRequest),
 };
 
-function grpcMethod<K extends MethodKey>(key: K): GrpcMethod<K> {
-  // The generated table's codecs take the generated message types; longrun's types differ only
-  // in the optional `json` of Any, which the binary codec never sees.
+function grpcMethod<K extends MethodKey>(key: K, request: Encoder<RequestOf<K>>): GrpcMethod<K> {
+  // The generated table's decoders return the generated message types; longrun's types differ
+  // only in the optional `json` of Any, which the binary codec never sees.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const def = operationsMethods[key] as any;
-  return { path: def.path, serialize: def.requestSerialize, deserialize: def.responseDeserialize };
+  return { path: def.path, serialize: serializer(request), deserialize: def.responseDeserialize };
+}
+
+/** A generated message's binary encoder, which can write into a writer it is given. */
+interface Encoder<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+}
+
+/** Requests are encoded one at a time (synchronously) into this writer. */
+let sharedWriter = new BinaryWriter();
+/** A writer that grew past this for one large request is replaced rather than kept. */
+const MAX_KEPT_WRITER_BYTES = 64 * 1024;
+
+/**
+ * The generated serializers make a new writer per message, whose first write allocates a
+ * 128-byte buffer, then copy twice: about 3.5 µs for a CancelOperationRequest, more than ten
+ * times a reused writer's cost. This one reuses one writer (its buffer stays allocated) and
+ * copies the bytes once into a Buffer.
+ */
+function serializer<T>(type: Encoder<T>): (message: T) => Buffer {
+  return (message) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = type.encode(message, sharedWriter).finish();
+    } catch (error) {
+      sharedWriter = new BinaryWriter(); // a throw mid-message leaves the writer's state behind
+      throw error;
+    }
+    if (bytes.length > MAX_KEPT_WRITER_BYTES) sharedWriter = new BinaryWriter();
+    return Buffer.from(bytes);
+  };
 }
 
 /** A registry of message types, by full name (`google.rpc.ErrorInfo`), for packing and unpacking Any. */

@@ -94,25 +94,16 @@ export interface RetryContext {
 }
 
 /**
- * Runs `attempt` until it succeeds, fails with a code the policy doesn't retry, the attempts
- * or the throttle's tokens run out, the server's pushback says stop, or the next backoff
- * would end past the deadline: then the last error is rethrown, before the deadline.
+ * The retries after a first attempt failed with `first` (the first attempt's success, the
+ * hot path, is the caller's): runs `attempt` again until it succeeds, fails with a code the
+ * policy doesn't retry, the attempts or the throttle's tokens run out, the server's pushback
+ * says stop, or the next backoff would end past the deadline: then the last error is
+ * rethrown, before the deadline.
  */
-export function withRetries<T>(attempt: () => Promise<T>, context: RetryContext): Promise<T> {
-  // The first attempt's success is the hot path: no async frame, no loop, one `then`.
-  return attempt().then(
-    (result) => {
-      context.throttle.onSuccess();
-      return result;
-    },
-    (error: unknown) => retryAfterFailure(attempt, context, error as OperationsError),
-  );
-}
-
-async function retryAfterFailure<T>(
+export async function retryAfterFailure<T>(
   attempt: () => Promise<T>,
-  context: RetryContext,
   first: OperationsError,
+  context: RetryContext,
 ): Promise<T> {
   const { policy, throttle } = context;
   let e = first;
