@@ -147,14 +147,26 @@ export function transcode(rule: HttpRule, request: TranscodableRequest): HttpReq
   return { method: rule.method, path, query, body: undefined };
 }
 
-/** Percent-encodes each `/`-separated segment of a validated name (every byte but A-Z a-z 0-9 - _ . ~). */
+/**
+ * Percent-encodes each `/`-separated segment of a validated name (every byte but A-Z a-z 0-9
+ * - _ . ~), keeping the slashes: the whole name encoded, then each `%2F` (only a `/` gives
+ * one: a `%` in the name becomes `%25`) turned back into `/`.
+ */
 export function encodeName(name: string): string {
-  return name.split('/').map(encodeComponent).join('/');
+  return encodeComponent(name).replace(ENCODED_SLASH, '/');
 }
+
+const ENCODED_SLASH = /%2F/g;
+/** What encodeURIComponent leaves that RFC 3986 reserves (sub-delims). */
+const SUB_DELIMS = /[!'()*]/g;
 
 /** Percent-encodes everything but RFC 3986's unreserved characters, as UTF-8. */
 export function encodeComponent(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(text);
+  // Most names have none of these: skip the replace (and its callback) then.
+  return encoded.search(SUB_DELIMS) < 0
+    ? encoded
+    : encoded.replace(SUB_DELIMS, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /**

@@ -5,7 +5,14 @@
  * deep-equals the one read over gRPC; an unknown type keeps its JSON (see `Any.json`).
  * Everything else is the generated codecs' own JSON mapping.
  */
-import type { Any, ListOperationsResponse, Operation, Status, TypeRegistry } from './proto';
+import {
+  encodeMessage,
+  type Any,
+  type ListOperationsResponse,
+  type Operation,
+  type Status,
+  type TypeRegistry,
+} from './proto';
 
 /** Well-known types whose JSON isn't an object: packed as `{"@type": ..., "value": <their JSON>}`. */
 const VALUE_FORM = new Set([
@@ -55,7 +62,7 @@ export function anyFromJson(json: unknown, registry: TypeRegistry): Any {
   if (codec) {
     try {
       const message = codec.fromJSON(VALUE_FORM.has(name) ? fields['value'] : fields);
-      return { typeUrl, value: Buffer.from(codec.encode(message).finish()) };
+      return { typeUrl, value: encodeMessage(codec, message) };
     } catch {
       // Fields the codec can't read: keep them as they came, below.
     }

@@ -62,10 +62,14 @@ export function validateName(name: unknown, template: NameTemplate, what = 'oper
   if (name.length > MAX_NAME_LENGTH) {
     throw invalid(what, name, `longer than ${MAX_NAME_LENGTH} characters (${name.length})`);
   }
+  // No split (this runs on every call): one pass over the characters, counting segments,
+  // then one over the segments.
+  let count = 1;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) throw invalid(what, name, `control character at position ${i}`);
-    if (c >= 0xd800 && c <= 0xdbff) {
+    if (c === SLASH) count++;
+    else if (c < 0x20 || c === 0x7f) throw invalid(what, name, `control character at position ${i}`);
+    else if (c >= 0xd800 && c <= 0xdbff) {
       const next = name.charCodeAt(i + 1);
       if (!(next >= 0xdc00 && next <= 0xdfff)) throw invalid(what, name, `unpaired surrogate at position ${i}`);
       i++;
@@ -73,29 +77,41 @@ export function validateName(name: unknown, template: NameTemplate, what = 'oper
       throw invalid(what, name, `unpaired surrogate at position ${i}`);
     }
   }
-  const problem = mismatch(name.split('/'), template);
+  const problem = mismatch(name, count, template);
   if (problem !== undefined) throw invalid(what, name, `${problem} (expected ${template.source})`);
   return name;
 }
 
-/** Why `parts` doesn't match the template, or undefined when it does. */
-function mismatch(parts: readonly string[], template: NameTemplate): string | undefined {
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/** Why the `count` segments of `name` don't match the template, or undefined when they do. */
+function mismatch(name: string, count: number, template: NameTemplate): string | undefined {
   const { segments } = template;
   const last = segments[segments.length - 1];
   const open = last?.kind === 'rest';
-  if (open ? parts.length < segments.length : parts.length !== segments.length) {
-    return `${parts.length} segment${parts.length === 1 ? '' : 's'}`;
+  if (open ? count < segments.length : count !== segments.length) {
+    return `${count} segment${count === 1 ? '' : 's'}`;
   }
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as string;
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    let end = name.indexOf('/', start);
+    if (end < 0) end = name.length;
+    const length = end - start;
     const segment = segments[Math.min(i, segments.length - 1)] as Segment;
     if (segment.kind === 'literal') {
-      if (part !== segment.text) return `segment ${i + 1} must be "${segment.text}"`;
-    } else if (part === '') {
+      if (length !== segment.text.length || !name.startsWith(segment.text, start)) {
+        return `segment ${i + 1} must be "${segment.text}"`;
+      }
+    } else if (length === 0) {
       return `segment ${i + 1} is empty`;
-    } else if (part === '.' || part === '..') {
-      return `segment ${i + 1} is "${part}"`;
+    } else if (
+      name.charCodeAt(start) === DOT &&
+      (length === 1 || (length === 2 && name.charCodeAt(start + 1) === DOT))
+    ) {
+      return `segment ${i + 1} is "${name.slice(start, end)}"`;
     }
+    start = end + 1;
   }
   return undefined;
 }

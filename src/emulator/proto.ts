@@ -7,7 +7,7 @@ import { Any } from '../../generated/google/protobuf/any';
 import { Empty } from '../../generated/google/protobuf/empty';
 import { CancelMode as ProtoCancelMode, EmulatorControlService } from '../../generated/longrun/emulator/v1/control';
 import { ProgressMetadata } from '../../generated/longrun/emulator/v1/progress';
-import { encodeStatus, typeUrlOf } from '../proto';
+import { encodeMessage, encodeStatus, typeUrlOf } from '../proto';
 
 export { EmulatorControlService, OperationsService, ProtoCancelMode, ProgressMetadata, encodeStatus };
 export type { OperationsServer } from '../../generated/google/longrunning/operations';
@@ -18,11 +18,11 @@ export type { EmulatorControlServer, OperationScript } from '../../generated/lon
 export function packProgress(progress: ProgressMetadata): Any {
   return {
     typeUrl: typeUrlOf('longrun.emulator.v1.ProgressMetadata'),
-    value: Buffer.from(ProgressMetadata.encode(progress).finish()),
+    value: encodeMessage(ProgressMetadata, progress),
   };
 }
 
 /** The Any of google.protobuf.Empty: an operation's response when its script names none. */
 export function emptyAny(): Any {
-  return { typeUrl: typeUrlOf('google.protobuf.Empty'), value: Buffer.from(Empty.encode({}).finish()) };
+  return { typeUrl: typeUrlOf('google.protobuf.Empty'), value: encodeMessage(Empty, {}) };
 }

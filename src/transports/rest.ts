@@ -144,8 +144,11 @@ class RestTransport implements Transport {
       );
     }
     const parts = transcode(rule, call.request as unknown as TranscodableRequest);
-    const metadata = await this.auth.apply(call.metadata);
-    if (signal?.aborted) throw abortedError(signal);
+    let metadata = this.auth.apply(call.metadata);
+    if (metadata instanceof Promise) {
+      metadata = await metadata;
+      if (signal?.aborted) throw abortedError(signal);
+    }
     const headers: Record<string, string> = { accept: 'application/json', ...metadata };
     if (parts.body !== undefined) headers['content-type'] = 'application/json';
     // Google's front end bounds its own work by this (seconds), as gRPC's grpc-timeout does.
