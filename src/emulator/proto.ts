@@ -2,7 +2,11 @@
  * The emulator's one adapter of `generated/`: the server-side service definitions, the
  * control service and the messages of the project's own proto.
  */
-import { OperationsService } from '../../generated/google/longrunning/operations';
+import {
+  ListOperationsResponse,
+  Operation,
+  OperationsService as GeneratedOperationsService,
+} from '../../generated/google/longrunning/operations';
 import { Any } from '../../generated/google/protobuf/any';
 import { Empty } from '../../generated/google/protobuf/empty';
 import { CancelMode as ProtoCancelMode, EmulatorControlService } from '../../generated/longrun/emulator/v1/control';
@@ -13,6 +17,34 @@ export { EmulatorControlService, OperationsService, ProtoCancelMode, ProgressMet
 export type { OperationsServer } from '../../generated/google/longrunning/operations';
 export type { Duration } from '../../generated/google/protobuf/duration';
 export type { EmulatorControlServer, OperationScript } from '../../generated/longrun/emulator/v1/control';
+
+/**
+ * The generated service definition with its responses serialized into one reused writer
+ * ({@link encodeMessage}): the generated serializers allocate a new writer per message.
+ */
+const OperationsService: typeof GeneratedOperationsService = {
+  ...GeneratedOperationsService,
+  listOperations: {
+    ...GeneratedOperationsService.listOperations,
+    responseSerialize: (message: ListOperationsResponse) => encodeMessage(ListOperationsResponse, message),
+  },
+  getOperation: {
+    ...GeneratedOperationsService.getOperation,
+    responseSerialize: (message: Operation) => encodeMessage(Operation, message),
+  },
+  deleteOperation: {
+    ...GeneratedOperationsService.deleteOperation,
+    responseSerialize: (message: Empty) => encodeMessage(Empty, message),
+  },
+  cancelOperation: {
+    ...GeneratedOperationsService.cancelOperation,
+    responseSerialize: (message: Empty) => encodeMessage(Empty, message),
+  },
+  waitOperation: {
+    ...GeneratedOperationsService.waitOperation,
+    responseSerialize: (message: Operation) => encodeMessage(Operation, message),
+  },
+};
 
 /** Packs a message of the project's own proto into an Any. */
 export function packProgress(progress: ProgressMetadata): Any {

@@ -159,8 +159,8 @@ class RestTransport implements Transport {
     // (A minimal emitter, which undici accepts as a signal: an AbortController per call costs
     // about as much CPU as the rest of the call.)
     const ending = new CallEnd();
-    const onAbort = (): void => ending.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = signal && ((): void => ending.abort(signal.reason));
+    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
     const timer =
       call.deadline === undefined
         ? undefined
@@ -191,7 +191,7 @@ class RestTransport implements Transport {
       throw error instanceof OperationsError ? error : fromNetworkError(error);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 
