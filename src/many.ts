@@ -3,7 +3,6 @@
  * fast as calls are made), results out in completion order, one per name whatever happens,
  * with a bound on calls in flight, an optional rate limit, and a slow-down on quota errors.
  */
-import { setMaxListeners } from 'node:events';
 import type { CancelOutcome, OperationsClient, PollOptions } from './client';
 import { Code, OperationsError, retryInfoDelayMs } from './errors';
 import { sleep } from './policy';
@@ -93,16 +92,17 @@ export async function* cancelMany(
     throw new OperationsError(Code.INVALID_ARGUMENT, 'ratePerSecond must be above 0', { local: true });
   }
   const flow = new Flow(concurrency, rate === undefined ? 0 : 1000 / rate);
-  // The calls listen to one internal signal (as many listeners as calls in flight), which
-  // follows the caller's: the caller's signal gets one listener.
+  // The calls listen to one internal signal, which follows the caller's (and aborts the calls
+  // in flight when the consumer leaves early).
   const abort = new AbortController();
-  setMaxListeners(concurrency + 16, abort.signal);
   const onAbort = (): void => abort.abort(options.signal?.reason);
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort);
   const callOptions: CancelManyOptions = { ...options, signal: abort.signal };
   const iterator =
     Symbol.asyncIterator in names ? names[Symbol.asyncIterator]() : (names as Iterable<string>)[Symbol.iterator]();
+  // A synchronous input (an array, a generator) is read without an await per name.
+  const read = (): IteratorResult<string> | Promise<IteratorResult<string>> => iterator.next();
   const finished: CancelManyResult[] = [];
   let wake: (() => void) | undefined;
   let active = 0;
@@ -123,7 +123,8 @@ export async function* cancelMany(
       // Start calls while there is room, reading a name only when it can start. Results not yet
       // taken by the consumer count against the room: memory stays bounded by the limit.
       while (!exhausted && !stopped() && active + finished.length < Math.floor(flow.limit)) {
-        const next = await iterator.next();
+        const pending = read();
+        const next = 'then' in pending ? await pending : pending;
         if (next.done) {
           exhausted = true;
           break;

@@ -2,6 +2,7 @@
  * Deadlines (and, later, retry and poll backoff) as typed defaults in code.
  */
 import { Code, abortedError, localError } from './errors';
+import { listen, stopListening } from './abort';
 
 /**
  * Default deadline of Get/Cancel/Delete/List, covering all attempts: 10 s, as in googleapis'
@@ -68,9 +69,9 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
       reject(abortedError(signal as AbortSignal));
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      if (signal) stopListening(signal, onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) listen(signal, onAbort);
   });
 }

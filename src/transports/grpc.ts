@@ -14,6 +14,7 @@ import {
   type ErrorDetail,
 } from '../errors';
 import { grpcMethods, type MethodKey, type ResponseOf } from '../proto';
+import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from '../auth';
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import type { Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
@@ -157,7 +158,7 @@ class GrpcTransport implements Transport {
         toGrpcMetadata(metadata, this.waitForReady),
         { deadline: call.deadline ?? Infinity },
         (error, response) => {
-          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          if (onAbort) stopListening(signal as AbortSignal, onAbort);
           if (error) reject(fromServiceError(error, signal));
           else if (response === undefined) reject(new OperationsError(Code.INTERNAL, 'empty response'));
           else resolve(response);
@@ -165,7 +166,7 @@ class GrpcTransport implements Transport {
       );
       if (signal) {
         onAbort = () => grpcCall.cancel();
-        signal.addEventListener('abort', onAbort, { once: true });
+        listen(signal, onAbort);
       }
     });
   }

@@ -20,6 +20,7 @@ import {
 import { OPTIMIZATION_V1_RULES, transcode, type HttpRules, type TranscodableRequest } from '../http-rules';
 import { JsonShapeError, anyFromJson, listResponseFromJson, operationFromJson } from '../json';
 import { METHOD_NAMES, defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
+import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
 import type { Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
@@ -160,7 +161,7 @@ class RestTransport implements Transport {
     // about as much CPU as the rest of the call.)
     const ending = new CallEnd();
     const onAbort = signal && ((): void => ending.abort(signal.reason));
-    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
+    if (onAbort) listen(signal as AbortSignal, onAbort);
     const timer =
       call.deadline === undefined
         ? undefined
@@ -191,7 +192,7 @@ class RestTransport implements Transport {
       throw error instanceof OperationsError ? error : fromNetworkError(error);
     } finally {
       clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      if (onAbort) stopListening(signal as AbortSignal, onAbort);
     }
   }
 
