@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The chart: horizontal bars of client CPU per call at N in flight, one group per peer, one
- * bar per scenario, hand-written SVG (no dependency) for a README to embed.
+ * bar per scenario the peer ran (per operation for a batch scenario), hand-written SVG (no
+ * dependency) for a README to embed.
  */
 const { SCENARIOS } = require('./scenarios');
 const { significant } = require('./format');
@@ -18,6 +19,9 @@ const GROUP_GAP = 12;
 const TOP = 78;
 const FOOTER = 34;
 const COLORS = ['#1a73e8', '#f29900', '#188038', '#a142f4', '#d93025'];
+/** Legend: a generous width per character of a label at 12 px, and the gap between entries. */
+const LEGEND_CHAR_WIDTH = 6.8;
+const LEGEND_GAP = 24;
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 
 /**
@@ -29,8 +33,16 @@ function renderChart({ rows, machine, concurrency, rounds }) {
   const scenarios = [...new Set(rows.map((row) => row.scenario))];
   const max = Math.max(1, ...rows.map((row) => row.cpuMicrosPerCall).filter(Number.isFinite));
   const barsWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 20;
-  const groupHeight = scenarios.length * (BAR_HEIGHT + BAR_GAP) - BAR_GAP;
-  const height = TOP + peers.length * (groupHeight + GROUP_GAP) + FOOTER;
+  // Each peer's group has a bar for each scenario it ran (a batch scenario runs on some peers only).
+  const groups = peers.map((peer) => ({
+    peer,
+    bars: scenarios.flatMap((scenario, s) => {
+      const row = rows.find((r) => r.peer === peer && r.scenario === scenario);
+      return row ? [{ row, s }] : [];
+    }),
+  }));
+  const groupHeight = (/** @type {number} */ bars) => bars * (BAR_HEIGHT + BAR_GAP) - BAR_GAP;
+  const height = TOP + groups.reduce((sum, group) => sum + groupHeight(group.bars.length) + GROUP_GAP, 0) + FOOTER;
 
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ${FONT} font-size="12">`,
@@ -47,22 +59,23 @@ function renderChart({ rows, machine, concurrency, rounds }) {
       `Median of ${rounds} round${rounds === 1 ? '' : 's'} · ${machine.cpu}, ${machine.cores} cores · Node ${machine.node}`,
       'fill="#5f6368"',
     ),
-    ...scenarios.map((scenario, i) => legend(10 + i * 170, 58, color(i), SCENARIOS[scenario]?.title ?? scenario)),
+    ...legends(scenarios),
   ];
-  peers.forEach((peer, p) => {
-    const groupTop = TOP + p * (groupHeight + GROUP_GAP);
-    parts.push(text(LABEL_WIDTH - 8, groupTop + groupHeight / 2 + 4, peer, 'text-anchor="end"'));
-    scenarios.forEach((scenario, s) => {
-      const row = rows.find((r) => r.peer === peer && r.scenario === scenario);
-      const value = row?.cpuMicrosPerCall ?? NaN;
-      const y = groupTop + s * (BAR_HEIGHT + BAR_GAP);
+  let groupTop = TOP;
+  for (const { peer, bars } of groups) {
+    const h = groupHeight(bars.length);
+    parts.push(text(LABEL_WIDTH - 8, groupTop + h / 2 + 4, peer, 'text-anchor="end"'));
+    bars.forEach(({ row, s }, i) => {
+      const value = row.cpuMicrosPerCall;
+      const y = groupTop + i * (BAR_HEIGHT + BAR_GAP);
       const width = Number.isFinite(value) ? Math.max(1, (value / max) * barsWidth) : 0;
       parts.push(
         `<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${color(s)}"/>`,
         text(LABEL_WIDTH + width + 5, y + BAR_HEIGHT - 4, Number.isFinite(value) ? `${significant(value)} µs` : 'n/a'),
       );
     });
-  });
+    groupTop += h + GROUP_GAP;
+  }
   parts.push(
     text(
       10,
@@ -74,6 +87,22 @@ function renderChart({ rows, machine, concurrency, rounds }) {
     '',
   );
   return parts.join('\n');
+}
+
+/**
+ * One legend entry per scenario, in a row, each as wide as its label.
+ * @param {readonly string[]} scenarios
+ * @returns {string[]}
+ */
+function legends(scenarios) {
+  let x = 10;
+  return scenarios.map((scenario, i) => {
+    const definition = SCENARIOS[scenario];
+    const label = definition?.batch ? `${definition.title} (per operation)` : (definition?.title ?? scenario);
+    const entry = legend(x, 58, color(i), label);
+    x += Math.round(18 + label.length * LEGEND_CHAR_WIDTH + LEGEND_GAP);
+    return entry;
+  });
 }
 
 /** @param {number} index */

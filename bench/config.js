@@ -5,14 +5,16 @@
  *
  *   BENCH_QUICK=1           smoke-test sizes (whole run well under 30 s); files go to a temp dir
  *   BENCH_ROUNDS            alternating repetitions (default 5)
- *   BENCH_WARMUP            warm-up calls per process before measuring (default 1500)
- *   BENCH_SERIAL_CALLS      measured calls at 1 in flight (default 1500)
+ *   BENCH_WARMUP            warm-up calls per process before measuring (default 5000)
+ *   BENCH_SERIAL_CALLS      measured calls at 1 in flight (default 1000)
  *   BENCH_CALLS             measured calls at BENCH_CONCURRENCY in flight (default 8000)
+ *   (a batch scenario, e.g. `many`, turns each of these into ceil(calls / batch) batches)
  *
- * The defaults keep a whole run (6 peers × 2 scenarios × 5 rounds) around 3 minutes on a
- * 2-core machine where the gRPC peers make about 5,000 calls/s: under 5 minutes even when
- * something else takes part of the machine. On a noisy (virtual) machine, five rounds of
- * fewer calls give steadier medians than three rounds of more.
+ * The warm-up is long enough for the measured phases to run past V8's warm-up (the call path
+ * optimized), not in it.
+ * The defaults keep a whole run (6 peers × 2 scenarios + 2 peers × `many`, 5 rounds) around
+ * 4 minutes on a 2-core machine where the gRPC peers make about 5,000 calls/s. On a noisy
+ * (virtual) machine, five rounds of fewer calls give steadier medians than three rounds of more.
  *   BENCH_CONCURRENCY       calls in flight for the concurrent figures (default 64)
  *   BENCH_PEERS             comma-separated peer names to run (default all)
  *   BENCH_SCENARIOS         comma-separated scenario names to run (default all)
@@ -30,7 +32,7 @@ const path = require('node:path');
  *   childTimeoutMs: number, quietWaitMs: number
  * }} Config */
 
-const FULL = { rounds: 5, warmupCalls: 1500, serialCalls: 1500, concurrentCalls: 8000, concurrency: 64 };
+const FULL = { rounds: 5, warmupCalls: 5000, serialCalls: 1000, concurrentCalls: 8000, concurrency: 64 };
 const QUICK = { rounds: 1, warmupCalls: 50, serialCalls: 100, concurrentCalls: 500, concurrency: 64 };
 
 /** Upper bounds, so that no setting makes a loop unbounded in practice. */

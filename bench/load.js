@@ -9,7 +9,8 @@ const { percentile } = require('./stats');
  *   machine: { serverMicros: number, otherCores: number } | undefined, windowUs: [number, number]
  * }} Load */
 /** @typedef {{
- *   calls: number, callsPerSecond: number, cpuMicrosPerCall: number, p50Ms: number, p99Ms: number,
+ *   calls: number, callsPerSecond: number, cpuMicrosPerCall: number,
+ *   p50Ms: number | undefined, p99Ms: number | undefined,
  *   serverMicrosPerCall: number | undefined, otherCores: number | undefined, windowUs: [number, number]
  * }} LoadFigures */
 
@@ -52,20 +53,21 @@ function monotonicMicros() {
 }
 
 /**
- * The figures of a load, per operation when each call carries several.
+ * The figures of a load, per operation when each call carries several. A call's latency is
+ * then not an operation's: the percentiles are left out (not available).
  * @param {Load} load
  * @param {number} [operationsPerCall]
  * @returns {LoadFigures}
  */
 function loadFigures(load, operationsPerCall = 1) {
-  const sorted = load.latenciesMs.slice().sort();
+  const sorted = operationsPerCall === 1 ? load.latenciesMs.slice().sort() : undefined;
   const operations = load.calls * operationsPerCall;
   return {
     calls: operations,
     callsPerSecond: operations / (load.elapsedMs / 1000),
     cpuMicrosPerCall: load.cpuMicros / operations,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
+    p50Ms: sorted && percentile(sorted, 50),
+    p99Ms: sorted && percentile(sorted, 99),
     serverMicrosPerCall: load.machine && load.machine.serverMicros / operations,
     otherCores: load.machine?.otherCores,
     windowUs: load.windowUs,

@@ -4,21 +4,26 @@
  *   - name, transport ('grpc' or 'rest'), methods (what `call` accepts),
  *   - async setup(target): load the library and make a client (libraries are required here,
  *     not at the top of this file, so that cold start counts their loading),
- *   - call(method): one call, a promise; it rejects when the call fails,
+ *   - call(method, batch?): one call, a promise; it rejects when the call fails. For a batch
+ *     method (scenarios.js), `batch` says how many names and how many of them in flight,
  *   - close().
  * To add one, write a factory below and list it in PEERS.
  */
-const { GRPC_PATHS, OPERATION_NAME, REST_ROUTES, encodeNameRequest } = require('./wire');
+const { GRPC_PATHS, OPERATION_NAME, REST_ROUTES, decodeOperation, encodeNameRequest } = require('./wire');
 
 /** @typedef {{ grpc: string, http: string }} Target the bench server: `127.0.0.1:port` and `http://127.0.0.1:port` */
+/** @typedef {{ size: number, concurrency: number }} Batch names in one batch call, and how many in flight */
 /** @typedef {{
  *   name: string, transport: 'grpc' | 'rest', methods: readonly string[],
- *   setup(target: Target): Promise<void>, call(method: string): Promise<unknown>, close(): Promise<void>
+ *   setup(target: Target): Promise<void>, call(method: string, batch?: Batch): Promise<unknown>,
+ *   close(): Promise<void>
  * }} Peer */
 
 /** Deadline of each call for the peers that set one (longrun's default is the same 10 s). */
 const CALL_TIMEOUT_MS = 10_000;
 const BOTH = Object.freeze(['CancelOperation', 'GetOperation']);
+/** longrun's: BOTH, and `cancelMany` (a batch method). */
+const LONGRUN = Object.freeze([...BOTH, 'CancelMany']);
 
 /**
  * @param {string} method
@@ -35,12 +40,12 @@ function longrunGrpc() {
   return {
     name: 'longrun-grpc',
     transport: 'grpc',
-    methods: BOTH,
+    methods: LONGRUN,
     async setup(target) {
       const { OperationsClient, createGrpcTransport } = require('../dist/src');
       client = new OperationsClient({ transport: createGrpcTransport({ address: target.grpc, insecure: true }) });
     },
-    call: (method) => longrunCall(client, method),
+    call: (method, batch) => longrunCall(client, method, batch),
     close: () => client.close(),
   };
 }
@@ -52,12 +57,12 @@ function longrunRest() {
   return {
     name: 'longrun-rest',
     transport: 'rest',
-    methods: BOTH,
+    methods: LONGRUN,
     async setup(target) {
       const { OperationsClient, createRestTransport } = require('../dist/src');
       client = new OperationsClient({ transport: createRestTransport({ baseUrl: target.http, insecure: true }) });
     },
-    call: (method) => longrunCall(client, method),
+    call: (method, batch) => longrunCall(client, method, batch),
     close: () => client.close(),
   };
 }
@@ -65,20 +70,49 @@ function longrunRest() {
 /**
  * @param {import('../dist/src').OperationsClient} client
  * @param {string} method
+ * @param {Batch} [batch]
  * @returns {Promise<unknown>}
  */
-function longrunCall(client, method) {
+function longrunCall(client, method, batch) {
   if (method === 'CancelOperation') return client.cancelOperation(OPERATION_NAME);
   if (method === 'GetOperation') return client.getOperation(OPERATION_NAME);
+  if (method === 'CancelMany' && batch) return cancelBatch(client, batch);
   return unknownMethod(method);
 }
 
-/** @returns {Peer} grpc-js with a hand-written method definition: the gRPC floor. */
+/** Arrays of OPERATION_NAME, by length: made once, every batch of a length reads the same one. */
+const NAME_LISTS = new Map();
+
+/**
+ * Drains `client.cancelMany` over `size` names (all OPERATION_NAME, as the single calls name)
+ * at `concurrency` in flight; throws at the first name that isn't `requested`.
+ * @param {import('../dist/src').OperationsClient} client
+ * @param {Batch} batch
+ * @returns {Promise<number>} the results read
+ */
+async function cancelBatch(client, { size, concurrency }) {
+  /** @type {readonly string[] | undefined} */
+  let names = NAME_LISTS.get(size);
+  if (!names) NAME_LISTS.set(size, (names = Object.freeze(new Array(size).fill(OPERATION_NAME))));
+  let results = 0;
+  for await (const result of client.cancelMany(names, { concurrency })) {
+    if (result.outcome !== 'requested') {
+      const why = 'error' in result && result.error ? `: ${result.error.message}` : '';
+      throw new Error(`cancelMany: ${result.name} ${result.outcome}${why}`);
+    }
+    results++;
+  }
+  if (results !== size) throw new Error(`cancelMany: ${results} results for ${size} names`);
+  return results;
+}
+
+/**
+ * @returns {Peer} grpc-js with a hand-written method definition, encoder and Operation decoder
+ * (wire.js): the gRPC floor.
+ */
 function rawGrpc() {
   /** @type {import('@grpc/grpc-js').Client} */
   let client;
-  /** @param {Buffer} bytes */
-  const keepBytes = (bytes) => bytes;
   const ignoreEmpty = () => ({});
   const request = (/** @type {string} */ path, /** @type {(bytes: Buffer) => unknown} */ decode) =>
     new Promise((resolve, reject) => {
@@ -96,7 +130,7 @@ function rawGrpc() {
     },
     call(method) {
       if (method === 'CancelOperation') return request(GRPC_PATHS.CancelOperation, ignoreEmpty);
-      if (method === 'GetOperation') return request(GRPC_PATHS.GetOperation, keepBytes);
+      if (method === 'GetOperation') return request(GRPC_PATHS.GetOperation, decodeOperation);
       return unknownMethod(method);
     },
     async close() {
@@ -163,7 +197,21 @@ function niceGrpc() {
   };
 }
 
-/** @returns {Peer} an undici Pool and the body read as text: the REST floor. */
+/**
+ * The requests raw undici makes, by method. CancelOperation's transcoded request is the JSON
+ * `{}` (HTTP rule `body: "*"`: every field but `name`, which is in the path), sent as longrun's
+ * REST transport (and google-gax's REST fallback) sends it.
+ */
+const UNDICI_REQUESTS = Object.freeze({
+  CancelOperation: Object.freeze({
+    ...REST_ROUTES.CancelOperation,
+    headers: Object.freeze({ 'content-type': 'application/json' }),
+    body: '{}',
+  }),
+  GetOperation: REST_ROUTES.GetOperation,
+});
+
+/** @returns {Peer} an undici Pool, JSON request bodies and responses parsed by JSON.parse: the REST floor. */
 function rawUndici() {
   /** @type {import('undici').Pool} */
   let pool;
@@ -176,11 +224,11 @@ function rawUndici() {
       pool = new Pool(target.http);
     },
     async call(method) {
-      const route = REST_ROUTES[/** @type {keyof typeof REST_ROUTES} */ (method)] ?? unknownMethod(method);
-      const { statusCode, body } = await pool.request(route);
+      const request = UNDICI_REQUESTS[/** @type {keyof typeof UNDICI_REQUESTS} */ (method)] ?? unknownMethod(method);
+      const { statusCode, body } = await pool.request(request);
       const text = await body.text();
       if (statusCode !== 200) throw new Error(`HTTP ${statusCode}: ${text.slice(0, 200)}`);
-      return text;
+      return JSON.parse(text);
     },
     close: () => pool.close(),
   };

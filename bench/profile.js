@@ -9,13 +9,17 @@
  *   node bench/profile.js longrun-grpc nice-grpc one pair
  *
  * The scenario is the first of BENCH_SCENARIOS (default cancel); sizes as in config.js. Only
- * the samples of the measured phase at BENCH_CONCURRENCY in flight count.
+ * the samples of the measured phase at BENCH_CONCURRENCY in flight count. A batch scenario
+ * (`many`) gives µs per operation; a second peer without its method (the floors have no
+ * cancelMany) is left out and the first profiled alone.
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { readConfig } = require('./config');
+const { createPeer } = require('./peers');
 const { runPeerProcess, startServer } = require('./processes');
+const { getScenario } = require('./scenarios');
 const { significant } = require('./format');
 
 /** Sampling interval of the profiler, µs (node's default is 1000). */
@@ -170,6 +174,7 @@ async function profilePeer(peer, scenario, server, config, dir) {
 async function main() {
   const config = readConfig();
   const scenario = config.scenarios?.[0] ?? 'cancel';
+  const { method } = getScenario(scenario);
   const args = process.argv.slice(2);
   const pairs = args.length > 0 ? [args] : DEFAULT_PAIRS;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longrun-profile-'));
@@ -178,6 +183,10 @@ async function main() {
     for (const [first, second] of pairs) {
       const a = await profilePeer(first, scenario, server, config, dir);
       if (!second) continue;
+      if (!createPeer(second).methods.includes(method)) {
+        console.log(`\n(${second} has no ${method}: nothing to compare ${first} with)`);
+        continue;
+      }
       const b = await profilePeer(second, scenario, server, config, dir);
       console.log(`\n## What ${first} spends per call that ${second} doesn't (self time)`);
       console.log('By area:');

@@ -1,5 +1,8 @@
 'use strict';
-/** The markdown report: one table of figures, one of measurement conditions, and notes. */
+/**
+ * The markdown report: one table of figures, cancelMany against single calls, one table of
+ * measurement conditions, and notes.
+ */
 const { FLOORS } = require('./peers');
 const { SCENARIOS } = require('./scenarios');
 const { fixed, percent, significant } = require('./format');
@@ -17,6 +20,8 @@ const BUSY_MACHINE_CORES = 0.25;
 const LARGE_SPREAD = 0.2;
 /** Below its floor by more than this is flagged. */
 const BELOW_FLOOR = 0.97;
+/** The project's target: cancelMany's operations/s at least this share of single calls' calls/s. */
+const MANY_TARGET = 0.9;
 
 /**
  * @param {{
@@ -42,6 +47,7 @@ function renderReport({ rows, machine, config, totalMs, quietWaitMs, backgroundC
       rows.map((row) => figureCells(row, rows)),
     ),
     '',
+    ...manySection(rows, c),
     '### Measurement conditions',
     '',
     table(conditionHeader(c), rows.map(conditionCells)),
@@ -105,6 +111,55 @@ function figureCells(row, rows) {
     times(pairedRatio(row, floor, 'cpuMicrosPerCall')),
     times(pairedRatio(row, raw, 'callsPerSecond')),
     times(pairedRatio(row, gax, 'callsPerSecond')),
+  ];
+}
+
+/**
+ * cancelMany (the `many` scenario) against single CancelOperation calls (`cancel`), for each
+ * peer that ran both: throughput and client CPU at the same concurrency, paired by round.
+ * @param {readonly Row[]} rows
+ * @param {number} c
+ * @returns {string[]} the section's lines; none when no peer ran both
+ */
+function manySection(rows, c) {
+  const pairs = rows.flatMap((many) => {
+    const single = many.scenario === 'many' && rows.find((r) => r.scenario === 'cancel' && r.peer === many.peer);
+    return single ? [{ many, single }] : [];
+  });
+  if (pairs.length === 0) return [];
+  const header = [
+    'peer',
+    `operations/s @${c}, cancelMany`,
+    `calls/s @${c}, single calls`,
+    'ratio',
+    `target ≥ ${fixed(MANY_TARGET, 1)}×`,
+    `client CPU µs/operation @${c}, cancelMany`,
+    `client CPU µs/call @${c}, single calls`,
+    'CPU ratio',
+  ];
+  const body = pairs.map(({ many, single }) => {
+    const ratio = pairedRatio(many, single, 'callsPerSecond');
+    return [
+      many.peer,
+      fixed(many.callsPerSecond),
+      fixed(single.callsPerSecond),
+      times(ratio),
+      Number.isFinite(ratio) ? (ratio >= MANY_TARGET ? 'met' : 'missed') : '—',
+      significant(many.cpuMicrosPerCall),
+      significant(single.cpuMicrosPerCall),
+      times(pairedRatio(many, single, 'cpuMicrosPerCall')),
+    ];
+  });
+  const batch = SCENARIOS.many?.batch ?? NaN;
+  return [
+    '### cancelMany against single calls',
+    '',
+    `\`client.cancelMany(names, { concurrency: ${c} })\` over batches of ${fixed(batch)} names, one batch at a time, ` +
+      `against single \`cancelOperation\` calls at ${c} in flight. Ratios: cancelMany ÷ single calls, paired by ` +
+      `round. The target is cancelMany throughput ≥ ${fixed(MANY_TARGET, 1)}× single calls at the same concurrency.`,
+    '',
+    table(header, body, 1),
+    '',
   ];
 }
 
@@ -177,15 +232,48 @@ function notes({ rows, config, backgroundCores }) {
     '- Server busy and other processes come from /proc: the server’s CPU during the peer’s concurrent phase, and ' +
       'the CPU of everything else on the machine (neither the peer nor the server). Where the server is close to ' +
       `one core busy, calls/s @${c} is bounded by the server, not the client; compare client CPU per call instead.`,
-    '- Per-call settings: longrun (both transports) and google-gax set a 10 s deadline on each call; raw grpc-js and ' +
-      'nice-grpc set none. raw grpc-js uses grpc-js’ default channel options; longrun’s turn channelz off. raw ' +
-      'grpc-js keeps GetOperation’s bytes undecoded and raw undici the body as text; the others decode an Operation. ' +
-      'longrun’s REST pool has at most 32 connections, the raw undici Pool no limit.',
+    ...manyNotes(rows, config),
+    '- What each call exchanges: every peer sends the same request and decodes the response. raw grpc-js encodes ' +
+      '`{name}` and decodes GetOperation’s Operation with a hand-written protobuf codec (`bench/wire.js`, into a ' +
+      'plain object; CancelOperation’s Empty has nothing to decode). raw undici sends CancelOperation’s transcoded ' +
+      'request, the body `{}` with `content-type: application/json` (HTTP rule `body: "*"`), as longrun does, and ' +
+      'parses each response body with `JSON.parse`. longrun, google-gax and nice-grpc decode an Operation with ' +
+      'their own codecs.',
+    '- Per-call settings: longrun (both transports) and google-gax set a 10 s deadline on each call; raw grpc-js, ' +
+      'raw undici and nice-grpc set none. longrun sends `x-goog-api-client` and `x-goog-request-params` headers ' +
+      '(metadata on gRPC) and google-gax `x-goog-api-client`; the floors and nice-grpc send neither. raw grpc-js ' +
+      'uses grpc-js’ default channel options; longrun’s turn channelz off. longrun’s REST pool has at most 32 ' +
+      'connections, the raw undici Pool no limit.',
     `- Background load (cores busy machine-wide, sampled for ${fixed(backgroundCores.sampleMs)} ms): ${fixed(backgroundCores.before ?? NaN, 2)} ` +
       `before the run, ${fixed(backgroundCores.after ?? NaN, 2)} after it.`,
     ...(failures.length > 0 ? ['', '### Failures (⚠)', '', ...failures] : []),
     '',
   ];
+}
+
+/**
+ * How the batch scenarios were run, for the notes: nothing when none was.
+ * @param {readonly Row[]} rows
+ * @param {Config} config
+ * @returns {string[]}
+ */
+function manyNotes(rows, config) {
+  const batches = Object.values(SCENARIOS).filter(
+    (scenario) => scenario.batch && rows.some((row) => row.scenario === scenario.name),
+  );
+  return batches.map((scenario) => {
+    const size = scenario.batch ?? NaN;
+    /** @param {number} calls */
+    const count = (calls) => fixed(Math.ceil(calls / size));
+    return (
+      `- ${scenario.title} (${scenario.name}): one call is a batch of ${fixed(size)} names (all the one name the ` +
+      `single calls use), the batch drained to its last result, each result checked to be \`requested\`. Batches ` +
+      `run one at a time: ${count(config.warmupCalls)} to warm up, ${count(config.serialCalls)} at concurrency 1 ` +
+      `and ${count(config.concurrentCalls)} at concurrency ${config.concurrency}; its first call (cold start) is a ` +
+      `batch of one name. Every figure is per operation (calls/s is operations/s); a batch’s latency is no ` +
+      'operation’s, so p50 and p99 are not given (—).'
+    );
+  });
 }
 
 /**
@@ -232,16 +320,17 @@ function rowFlags(row, rows, c) {
 
 /**
  * A markdown table with its columns padded as prettier pads them (so that `prettier --check`
- * passes on results.md and the table reads well in a terminal). The first two columns are
- * text, aligned left; the rest are figures, aligned right.
+ * passes on results.md and the table reads well in a terminal). The first `leftColumns`
+ * columns are text, aligned left; the rest are figures, aligned right.
  * @param {readonly string[]} header
  * @param {readonly string[][]} body
+ * @param {number} [leftColumns]
  * @returns {string}
  */
-function table(header, body) {
+function table(header, body, leftColumns = 2) {
   const rows = [header, ...body].map((cells) => cells.map(escapeCell));
   const widths = header.map((_, i) => Math.max(3, ...rows.map((cells) => width(cells[i] ?? ''))));
-  const left = (/** @type {number} */ i) => i < 2;
+  const left = (/** @type {number} */ i) => i < leftColumns;
   const pad = (/** @type {string} */ cell, /** @type {number} */ i) => {
     const fill = ' '.repeat(widths[i] - width(cell));
     return left(i) ? cell + fill : fill + cell;

@@ -95,8 +95,9 @@ function logRun(run, prefix) {
     return;
   }
   const c = run.concurrent;
+  const unit = SCENARIOS[run.scenario]?.batch ? 'operation' : 'call'; // a batch scenario's figures are per operation
   console.error(
-    `${what}: ${significant(c?.cpuMicrosPerCall ?? NaN)} µs/call, ${fixed(c?.callsPerSecond ?? NaN)} calls/s, ` +
+    `${what}: ${significant(c?.cpuMicrosPerCall ?? NaN)} µs/${unit}, ${fixed(c?.callsPerSecond ?? NaN)} ${unit}s/s, ` +
       `cold ${fixed(run.coldStartMs ?? NaN)} ms (process ${fixed((run.wallMs ?? NaN) / 1000, 1)} s)`,
   );
 }
