@@ -106,6 +106,21 @@ describe('REST transport on the wire', () => {
     expect(op.response?.json).toEqual({ routes: [{ vehicleIndex: 2 }] });
   });
 
+  it('a "__proto__" member of an Any is dropped, not made the prototype of its fields', async () => {
+    server.respond((_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          `{"name":"${NAME}","done":true,"response":{"@type":"type.googleapis.com/x.v1.Unknown","__proto__":{"polluted":true},"a":1}}`,
+        ),
+    );
+    const op = await client.getOperation(NAME);
+    const json = op.response?.json as Record<string, unknown>;
+    expect(json).toEqual({ a: 1 });
+    expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
+    expect(json['polluted']).toBeUndefined();
+  });
+
   describe('errors', () => {
     it('a Google JSON error: the status string wins over the HTTP code; details decode; unknown @type kept raw', async () => {
       server.respond((_req, res) =>
