@@ -2,34 +2,44 @@
  * Listening to a caller's AbortSignal, cheaply. Node's EventTarget scans a signal's listeners
  * on every add (its duplicate check) and every remove: with one signal shared by the calls in
  * flight (cancelMany's, or a caller's shutdown signal), that is work in proportion to the
- * calls in flight, per call. Here a signal gets one listener of longrun's, the first time,
- * and each call registers in a Set: constant work either way.
+ * calls in flight, per call. Here a signal carries one listener of longrun's while any call
+ * listens, and each call registers in a Set: constant work either way. The listener goes when
+ * the last call ends, so a signal longrun no longer listens to is as free to be collected as
+ * before (Node keeps an `AbortSignal.timeout()` signal alive while it has listeners).
  */
-const callbacks = new WeakMap<AbortSignal, Set<() => void>>();
+interface Listening {
+  readonly callbacks: Set<() => void>;
+  readonly onAbort: () => void;
+}
+
+const listening = new WeakMap<AbortSignal, Listening>();
 
 /**
  * Runs `callback` once when `signal` aborts, unless {@link stopListening} comes first. The
  * caller checks `signal.aborted` before: on an aborted signal this never runs `callback`.
  */
 export function listen(signal: AbortSignal, callback: () => void): void {
-  let set = callbacks.get(signal);
-  if (set === undefined) {
-    const created = new Set<() => void>();
-    set = created;
-    callbacks.set(signal, created);
-    signal.addEventListener(
-      'abort',
-      () => {
-        callbacks.delete(signal);
-        for (const each of [...created]) each();
-      },
-      { once: true },
-    );
+  let entry = listening.get(signal);
+  if (entry === undefined) {
+    const callbacks = new Set<() => void>();
+    const onAbort = (): void => {
+      listening.delete(signal);
+      for (const each of [...callbacks]) each();
+    };
+    entry = { callbacks, onAbort };
+    listening.set(signal, entry);
+    signal.addEventListener('abort', onAbort, { once: true });
   }
-  set.add(callback);
+  entry.callbacks.add(callback);
 }
 
-/** Forgets `callback` (a call that ended). */
+/** Forgets `callback` (its call ended); the last one gone takes longrun's listener off the signal. */
 export function stopListening(signal: AbortSignal, callback: () => void): void {
-  callbacks.get(signal)?.delete(callback);
+  const entry = listening.get(signal);
+  if (entry === undefined) return;
+  entry.callbacks.delete(callback);
+  if (entry.callbacks.size === 0) {
+    listening.delete(signal);
+    signal.removeEventListener('abort', entry.onAbort);
+  }
 }
