@@ -23,8 +23,18 @@ export function listen(signal: AbortSignal, callback: () => void): void {
   if (entry === undefined) {
     const callbacks = new Set<() => void>();
     const onAbort = (): void => {
+      for (const each of [...callbacks]) {
+        if (!callbacks.delete(each)) continue; // forgotten by an earlier one
+        try {
+          each();
+        } catch (error) {
+          // As an EventTarget does with a throwing listener: the others still run.
+          process.nextTick(() => {
+            throw error;
+          });
+        }
+      }
       listening.delete(signal);
-      for (const each of [...callbacks]) each();
     };
     entry = { callbacks, onAbort };
     listening.set(signal, entry);

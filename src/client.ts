@@ -125,7 +125,7 @@ export class OperationsClient {
   private readonly policy: PollPolicy;
   /** Headers of every call, the caller's client-level metadata last. */
   private readonly headers: Metadata;
-  /** `x-goog-api-client`: this library, its transport and Node, by version. */
+  /** `x-goog-api-client` as sent: this library, its transport and Node, by version, unless the caller's metadata set it. */
   private readonly apiClient: string;
   /** Whether `headers` is `x-goog-api-client` alone. */
   private readonly apiClientOnly: boolean;
@@ -148,12 +148,13 @@ export class OperationsClient {
     this.onRetry = options.onRetry;
     const quotaProject = options.quotaProject ?? process.env['GOOGLE_CLOUD_QUOTA_PROJECT'];
     if (options.metadata) checkMetadata(options.metadata);
-    this.apiClient = `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`;
     this.headers = {
-      'x-goog-api-client': this.apiClient,
+      'x-goog-api-client': `gl-node/${process.versions.node} longrun/${VERSION} ${this.transport.kind}/${this.transport.version}`,
       ...(quotaProject ? { 'x-goog-user-project': quotaProject } : {}),
       ...options.metadata,
     };
+    // The caller's client-level metadata may set x-goog-api-client itself: its value wins.
+    this.apiClient = this.headers['x-goog-api-client'] as string;
     this.apiClientOnly = Object.keys(this.headers).length === 1;
   }
 
@@ -358,7 +359,7 @@ export class OperationsClient {
       return response;
     } catch (error) {
       const onRetry = this.onRetry;
-      return retryAfterFailure(() => this.transport.unary(call), error as OperationsError, {
+      return retryAfterFailure(() => this.transport.unary(call), OperationsError.from(error), {
         policy,
         throttle: this.throttle,
         deadline: call.deadline,

@@ -6,7 +6,7 @@
  * Everything else is the generated codecs' own JSON mapping.
  */
 import {
-  encodeMessage,
+  encodeWithCodec,
   type Any,
   type ListOperationsResponse,
   type Operation,
@@ -67,7 +67,7 @@ export function anyFromJson(json: unknown, registry: TypeRegistry): Any {
   if (codec) {
     try {
       const message = codec.fromJSON(VALUE_FORM.has(name) ? fields['value'] : fields);
-      return { typeUrl, value: encodeMessage(codec, message) };
+      return { typeUrl, value: encodeWithCodec(codec, message) };
     } catch {
       // Fields the codec can't read: keep them as they came, below.
     }

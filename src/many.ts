@@ -3,6 +3,7 @@
  * fast as calls are made), results out in completion order, one per name whatever happens,
  * with a bound on calls in flight, an optional rate limit, and a slow-down on quota errors.
  */
+import { setMaxListeners } from 'node:events';
 import type { CancelOutcome, OperationsClient, PollOptions } from './client';
 import { Code, OperationsError, retryInfoDelayMs } from './errors';
 import { sleep } from './policy';
@@ -93,8 +94,10 @@ export async function* cancelMany(
   }
   const flow = new Flow(concurrency, rate === undefined ? 0 : 1000 / rate);
   // The calls listen to one internal signal, which follows the caller's (and aborts the calls
-  // in flight when the consumer leaves early).
+  // in flight when the consumer leaves early). longrun's transports put one listener on it
+  // however many calls are in flight; a custom transport may put one per call.
   const abort = new AbortController();
+  setMaxListeners(concurrency + 16, abort.signal);
   const onAbort = (): void => abort.abort(options.signal?.reason);
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort);
@@ -124,7 +127,7 @@ export async function* cancelMany(
       // taken by the consumer count against the room: memory stays bounded by the limit.
       while (!exhausted && !stopped() && active + finished.length < Math.floor(flow.limit)) {
         const pending = read();
-        const next = 'then' in pending ? await pending : pending;
+        const next = isThenable(pending) ? await pending : pending;
         if (next.done) {
           exhausted = true;
           break;
@@ -189,4 +192,8 @@ async function cancelOne(
       flow.onQuota(Math.max(hinted, backoff * (0.8 + 0.4 * Math.random())));
     }
   }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }

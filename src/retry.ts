@@ -4,7 +4,7 @@
  * pushback honoured, per-target throttling, one deadline over all attempts, an abort during
  * backoff stops at once.
  */
-import { Code, localError, type OperationsError } from './errors';
+import { Code, OperationsError, localError } from './errors';
 import { sleep } from './policy';
 
 export interface RetryPolicy {
@@ -122,7 +122,7 @@ export async function retryAfterFailure<T>(
       throttle.onSuccess();
       return result;
     } catch (error) {
-      e = error as OperationsError;
+      e = OperationsError.from(error);
     }
   }
 }

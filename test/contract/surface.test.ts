@@ -276,6 +276,16 @@ describe.each(transportCases)('over $kind', ({ kind, make }) => {
         'x-call': 'k',
       });
     });
+    it("the caller's own x-goog-api-client, client-level or per call, replaces longrun's", async () => {
+      const name = uniqueName();
+      emulator.createOperation({ name });
+      const branded = new OperationsClient({ transport: make(emulator), metadata: { 'x-goog-api-client': 'app/1.0' } });
+      await branded.getOperation(name);
+      await branded.cancelOperation(name, { metadata: { 'x-goog-api-client': 'app/2.0' } });
+      await branded.close();
+      const seen = emulator.requests.filter((r) => r.name === name).map((r) => r.headers['x-goog-api-client']);
+      expect(seen).toEqual(['app/1.0', 'app/2.0']);
+    });
   });
 
   describe('typed results', () => {

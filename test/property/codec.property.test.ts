@@ -10,7 +10,8 @@ import {
   ListOperationsRequest,
   WaitOperationRequest,
 } from '../../generated/google/longrunning/operations';
-import { grpcMethods } from '../../src/proto';
+import { anyFromJson } from '../../src/json';
+import { createTypeRegistry, encodeMessage, grpcMethods, type Encoder, type MessageCodec } from '../../src/proto';
 
 type Request =
   | { kind: 'cancel'; request: CancelOperationRequest }
@@ -105,5 +106,43 @@ describe('gRPC request serializers (one reused writer)', () => {
     expect(grpcMethods.cancelOperation.serialize(next)).toEqual(
       Buffer.from([0x0a, next.name.length, ...Buffer.from(next.name)]),
     );
+  });
+
+  it('a nested encodeMessage (an encoder that encodes inside) gets a writer of its own', () => {
+    const inner = { name: 'projects/p/operations/inner' };
+    // An encoder that packs another message's bytes while the shared writer holds its own.
+    const outer: Encoder<{ name: string }> = {
+      encode(message, writer) {
+        const w = CancelOperationRequest.encode(message, writer);
+        const packed = encodeMessage(CancelOperationRequest, inner);
+        return w.uint32(18).bytes(packed);
+      },
+    };
+    const bytes = encodeMessage(outer, { name: 'projects/p/operations/outer' });
+    const innerBytes = Buffer.from(CancelOperationRequest.encode(inner).finish());
+    const expected = Buffer.concat([
+      Buffer.from(CancelOperationRequest.encode({ name: 'projects/p/operations/outer' }).finish()),
+      Buffer.from([18, innerBytes.length]),
+      innerBytes,
+    ]);
+    expect(bytes.equals(expected)).toBe(true);
+  });
+
+  it("a registry's codec of another make (encode with one argument, its own writer) is used as it is", () => {
+    const seen: unknown[] = [];
+    const custom: MessageCodec<{ n: number }> = {
+      encode: (message) => {
+        seen.push(message);
+        return { finish: () => Uint8Array.from([8, message.n]) };
+      },
+      decode: (bytes) => ({ n: bytes[1] ?? 0 }),
+      fromJSON: (json) => ({ n: Number((json as { n: unknown }).n) }),
+      toJSON: (message) => ({ n: message.n }),
+    };
+    const registry = createTypeRegistry({ 'example.v1.Custom': custom as MessageCodec<unknown> });
+    const any = anyFromJson({ '@type': 'type.googleapis.com/example.v1.Custom', n: 7 }, registry);
+    expect(any.json).toBeUndefined();
+    expect(Buffer.from(any.value).equals(Buffer.from([8, 7]))).toBe(true);
+    expect(seen).toEqual([{ n: 7 }]);
   });
 });
