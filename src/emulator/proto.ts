@@ -11,39 +11,31 @@ import { Any } from '../../generated/google/protobuf/any';
 import { Empty } from '../../generated/google/protobuf/empty';
 import { CancelMode as ProtoCancelMode, EmulatorControlService } from '../../generated/longrun/emulator/v1/control';
 import { ProgressMetadata } from '../../generated/longrun/emulator/v1/progress';
-import { encodeMessage, encodeStatus, typeUrlOf } from '../proto';
+import { encodeMessage, encodeStatus, typeUrlOf, type Encoder } from '../proto';
 
 export { EmulatorControlService, OperationsService, ProtoCancelMode, ProgressMetadata, encodeStatus };
 export type { OperationsServer } from '../../generated/google/longrunning/operations';
 export type { Duration } from '../../generated/google/protobuf/duration';
 export type { EmulatorControlServer, OperationScript } from '../../generated/longrun/emulator/v1/control';
 
+/** A generated method definition whose responses are serialized with {@link encodeMessage}. */
+function reusingWriter<R, M extends { readonly responseSerialize: (message: R) => Buffer }>(
+  method: M,
+  type: Encoder<R>,
+): M {
+  return { ...method, responseSerialize: (message: R) => encodeMessage(type, message) };
+}
+
 /**
  * The generated service definition with its responses serialized into one reused writer
  * ({@link encodeMessage}): the generated serializers allocate a new writer per message.
  */
 const OperationsService: typeof GeneratedOperationsService = {
-  ...GeneratedOperationsService,
-  listOperations: {
-    ...GeneratedOperationsService.listOperations,
-    responseSerialize: (message: ListOperationsResponse) => encodeMessage(ListOperationsResponse, message),
-  },
-  getOperation: {
-    ...GeneratedOperationsService.getOperation,
-    responseSerialize: (message: Operation) => encodeMessage(Operation, message),
-  },
-  deleteOperation: {
-    ...GeneratedOperationsService.deleteOperation,
-    responseSerialize: (message: Empty) => encodeMessage(Empty, message),
-  },
-  cancelOperation: {
-    ...GeneratedOperationsService.cancelOperation,
-    responseSerialize: (message: Empty) => encodeMessage(Empty, message),
-  },
-  waitOperation: {
-    ...GeneratedOperationsService.waitOperation,
-    responseSerialize: (message: Operation) => encodeMessage(Operation, message),
-  },
+  listOperations: reusingWriter(GeneratedOperationsService.listOperations, ListOperationsResponse),
+  getOperation: reusingWriter(GeneratedOperationsService.getOperation, Operation),
+  deleteOperation: reusingWriter(GeneratedOperationsService.deleteOperation, Empty),
+  cancelOperation: reusingWriter(GeneratedOperationsService.cancelOperation, Empty),
+  waitOperation: reusingWriter(GeneratedOperationsService.waitOperation, Operation),
 };
 
 /** Packs a message of the project's own proto into an Any. */
