@@ -32,10 +32,14 @@ export interface CredentialOptions {
 /** The environment variable naming a local emulator: plaintext, no credentials (as Google's `*_EMULATOR_HOST`). */
 export const EMULATOR_HOST_ENV = 'LONGRUN_EMULATOR_HOST';
 
-/** True for 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
+/**
+ * True for 127.0.0.0/8, ::1 (and its IPv4-mapped form of 127.x) and `localhost`: traffic that
+ * never leaves the machine. Decided from the text alone, before any name lookup: every other
+ * name, `*.localhost` included (a resolver may send it anywhere), counts as remote.
+ */
 export function isLoopback(host: string): boolean {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (bare.toLowerCase() === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');
   if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1' || /^::ffff:127\./i.test(bare);
   return false;

@@ -2,7 +2,7 @@
  * OperationsClient: the thin wrapper over a Transport, written once for both, and the
  * cancel-then-confirm that no peer offers as one call.
  */
-import { Code, OperationsError, abortedError, retryInfoDelayMs } from './errors';
+import { Code, OperationsError, abortedError, localError, retryInfoDelayMs } from './errors';
 import { encodeComponent, operationTemplate, parentTemplate } from './http-rules';
 import { compileTemplate, validateName, type NameTemplate } from './names';
 import {
@@ -17,7 +17,16 @@ import {
 import type { Any, ListOperationsResponse, Operation } from './proto';
 import { cancelMany, type CancelManyOptions, type CancelManyResult } from './many';
 import { operationError } from './results';
-import type { CallOptions, Metadata, MethodKey, RequestOf, ResponseOf, Transport, UnaryCall } from './transport';
+import type {
+  CallOptions,
+  CloseOptions,
+  Metadata,
+  MethodKey,
+  RequestOf,
+  ResponseOf,
+  Transport,
+  UnaryCall,
+} from './transport';
 import {
   DEFAULT_RETRY_POLICY,
   RetryThrottle,
@@ -111,10 +120,12 @@ export type CancelOutcome =
 /** A call's options when none are given. */
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
+/** The largest value of a proto int32 field (`page_size`). */
+const MAX_INT32 = 2 ** 31 - 1;
 /** Longest single WaitOperation of a wait: the server may return earlier. */
 const MAX_WAIT_SLICE_MS = 30_000;
-/** Longest final read at a wait's deadline. */
-const FINAL_READ_TIMEOUT_MS = 2_000;
+/** A wait's last read starts this long (or half the time left, if less) before its deadline. */
+const FINAL_READ_RESERVE_MS = 1_000;
 
 /** A client of google.longrunning.Operations. Promise API; every failure is an OperationsError. */
 export class OperationsClient {
@@ -129,6 +140,8 @@ export class OperationsClient {
   private readonly apiClient: string;
   /** Whether `headers` is `x-goog-api-client` alone. */
   private readonly apiClientOnly: boolean;
+  /** Aborted by close(): ends retry backoffs and waits between reads at once. */
+  private readonly closing = new AbortController();
   /** The server answered UNIMPLEMENTED to WaitOperation once: poll with GetOperation from then on. */
   private waitUnsupported = false;
   private readonly retry: RetryPolicy;
@@ -202,8 +215,9 @@ export class OperationsClient {
       });
     }
     const pageSize = options.pageSize ?? 0;
-    if (!Number.isInteger(pageSize) || pageSize < 0) {
-      throw new OperationsError(Code.INVALID_ARGUMENT, 'pageSize must be a whole number >= 0', { local: true });
+    // page_size is an int32: past 2^31 - 1 gRPC can't encode it and REST would send it as is.
+    if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > MAX_INT32) {
+      throw localError(Code.INVALID_ARGUMENT, `pageSize must be a whole number from 0 to ${MAX_INT32}`);
     }
     const response: ListOperationsResponse = await this.call(
       'listOperations',
@@ -233,80 +247,117 @@ export class OperationsClient {
   }
 
   /**
-   * Reads the operation until it is done or the wait's deadline (`timeoutMs`, default 60 s):
-   * with WaitOperation where the transport has it, falling back to GetOperation polling with
-   * jittered exponential backoff when the server doesn't implement it or answers early. At
-   * the deadline, one last read. Resolves with the last state read, done or not; rejects
-   * only when a read fails (a server's RetryInfo on UNAVAILABLE or RESOURCE_EXHAUSTED is
-   * waited out instead) or on abort.
+   * Reads the operation until it is done or the wait's deadline (`timeoutMs`, default 60 s,
+   * the whole wait): with WaitOperation where the transport has it, falling back to
+   * GetOperation polling with jittered exponential backoff when the server doesn't implement
+   * it or answers early. Every read gets at most the wait's remaining time as its deadline,
+   * and the last one starts shortly before the deadline rather than after it. Resolves with
+   * the last state read, done or not, by the deadline; rejects when a read fails (a server's
+   * RetryInfo on UNAVAILABLE or RESOURCE_EXHAUSTED is waited out instead), on abort, or with
+   * DEADLINE_EXCEEDED when no read at all completed before the deadline.
    */
   async waitForDone(name: string, options: PollOptions = {}): Promise<Operation> {
     const valid = validateName(name, this.template);
     const policy = pollPolicy(this.policy, options.pollPolicy);
     const timeoutMs = options.timeoutMs === undefined ? policy.timeoutMs : checkTimeout(options.timeoutMs);
-    const deadline = Date.now() + timeoutMs;
+    return this.pollUntilDone(valid, Date.now() + timeoutMs, policy, options);
+  }
+
+  /** waitForDone's loop, for a validated name and an absolute deadline. */
+  private async pollUntilDone(
+    name: string,
+    deadline: number,
+    policy: PollPolicy,
+    options: PollOptions,
+  ): Promise<Operation> {
     const { signal, metadata } = options;
     let useWait =
       options.useWaitOperation !== false && !this.waitUnsupported && this.transport.supports('waitOperation');
     let attempt = 0;
+    let last: Operation | undefined;
+    let lastError: OperationsError | undefined;
+    let finalRead = false;
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        // One last read at the deadline rather than giving up just before it.
-        return this.getOperation(valid, {
-          signal,
-          metadata,
-          timeoutMs: Math.min(this.timeoutMs, FINAL_READ_TIMEOUT_MS),
-        });
-      }
+      if (remaining <= 0) return lastOrFail(last, lastError);
+      // A read never outlives the wait: its deadline is the wait's when that comes first.
+      const timeoutMs = Math.min(useWait ? MAX_WAIT_SLICE_MS : this.timeoutMs, remaining);
+      const cutByWait = timeoutMs === remaining;
       const started = Date.now();
-      let operation: Operation;
       try {
-        operation = useWait
-          ? await this.waitOperation(valid, { signal, metadata, timeoutMs: Math.min(remaining, MAX_WAIT_SLICE_MS) })
-          : await this.getOperation(valid, { signal, metadata });
+        last = useWait
+          ? await this.waitOperation(name, { signal, metadata, timeoutMs })
+          : await this.getOperation(name, { signal, metadata, timeoutMs });
+        if (last.done || finalRead) return last;
       } catch (error) {
         const e = OperationsError.from(error);
-        if (useWait && e.code === Code.UNIMPLEMENTED) {
+        if (useWait && e.code === Code.UNIMPLEMENTED && !e.local) {
           // Many servers don't implement WaitOperation: poll instead, for good.
           this.waitUnsupported = true;
           useWait = false;
           continue;
         }
-        if (useWait && e.code === Code.DEADLINE_EXCEEDED && !e.aborted) continue; // a slow wait slice
+        if (e.code === Code.DEADLINE_EXCEEDED && !e.aborted && (cutByWait || useWait)) {
+          // The wait's own deadline ended the read (or a slow wait slice): the outcome is the last state read.
+          lastError = e;
+          continue;
+        }
         const retryDelay = retryInfoDelayMs(e);
         if (retryDelay === undefined || (e.code !== Code.UNAVAILABLE && e.code !== Code.RESOURCE_EXHAUSTED)) throw e;
+        lastError = e;
         await sleep(
-          Math.min(Math.max(retryDelay, backoffDelay(attempt++, policy)), Math.max(0, deadline - Date.now())),
+          Math.min(Math.max(retryDelay, backoffDelay(attempt++, policy)), this.leftUntil(deadline)),
           signal,
+          this.closing.signal,
         );
         continue;
       }
-      if (operation.done) return operation;
       // Not done: back off before the next read (a wait that returned early counts its own time).
-      const delay = Math.min(backoffDelay(attempt++, policy), Math.max(0, deadline - Date.now()));
+      let delay = backoffDelay(attempt++, policy);
+      const left = this.leftUntil(deadline);
+      if (delay >= left) {
+        // No room for another regular read: one last read shortly before the deadline, not after it.
+        if (left <= 0) return last;
+        delay = left - Math.min(FINAL_READ_RESERVE_MS, left / 2);
+        finalRead = true;
+      }
       const pause = useWait ? delay - (Date.now() - started) : delay;
-      if (pause > 0) await sleep(pause, signal);
+      if (pause > 0) await sleep(pause, signal, this.closing.signal);
     }
+  }
+
+  /** Milliseconds until `deadline`, never negative. */
+  private leftUntil(deadline: number): number {
+    return Math.max(0, deadline - Date.now());
   }
 
   /**
    * Cancels the operation and confirms what happened: sends CancelOperation, then reads the
-   * operation until it is done or the deadline (see {@link waitForDone}). Resolves with the
-   * {@link CancelOutcome}; rejects only when a call fails (other than an UNIMPLEMENTED
-   * cancel, reported as `unsupported`) or on abort.
+   * operation until it is done or the deadline (see {@link waitForDone}). `timeoutMs` is the
+   * whole of it, the cancel included: every call gets at most the remaining time. Resolves
+   * with the {@link CancelOutcome} (`running` when the deadline came first); rejects only when
+   * a call fails (other than an UNIMPLEMENTED cancel, reported as `unsupported`), on abort,
+   * or with DEADLINE_EXCEEDED when the cancel itself, or every read, didn't finish in time.
    */
   async cancelAndConfirm(name: string, options: PollOptions = {}): Promise<CancelOutcome> {
     const valid = validateName(name, this.template);
+    const policy = pollPolicy(this.policy, options.pollPolicy);
+    const timeoutMs = options.timeoutMs === undefined ? policy.timeoutMs : checkTimeout(options.timeoutMs);
+    const deadline = Date.now() + timeoutMs;
     const { signal, metadata } = options;
+    const bounded = (): CallOptions => ({
+      signal,
+      metadata,
+      timeoutMs: Math.min(this.timeoutMs, Math.max(1, deadline - Date.now())),
+    });
     try {
-      await this.cancelOperation(valid, { signal, metadata });
+      await this.cancelOperation(valid, bounded());
     } catch (error) {
       const e = OperationsError.from(error);
       if (e.code !== Code.UNIMPLEMENTED || e.local) throw e;
-      return { outcome: 'unsupported', operation: await this.getOperation(valid, { signal, metadata }), error: e };
+      return { outcome: 'unsupported', operation: await this.getOperation(valid, bounded()), error: e };
     }
-    return cancelOutcome(await this.waitForDone(valid, options));
+    return cancelOutcome(await this.pollUntilDone(valid, deadline, policy, options));
   }
 
   /**
@@ -323,9 +374,15 @@ export class OperationsClient {
     return cancelMany(this, names, options);
   }
 
-  /** Closes the transport. */
-  async close(): Promise<void> {
-    return this.transport.close();
+  /**
+   * Closes the client and its transport: new calls fail at once (FAILED_PRECONDITION,
+   * `local`); a call waiting to retry and a wait between reads end at once with CANCELLED;
+   * calls in flight get `graceMs` (default 5 s) to finish, then end with CANCELLED. Resolves
+   * when all of that is done and the connections are closed, whatever the server does.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    this.closing.abort();
+    return this.transport.close(options);
   }
 
   /**
@@ -351,7 +408,13 @@ export class OperationsClient {
       metadata: this.metadataOf(request.name, extra),
     };
     // WaitOperation is never retried (AIP-194): its caller's deadline is the whole point.
-    if (method === 'waitOperation' || options.retry === false) return this.transport.unary(call);
+    if (method === 'waitOperation' || options.retry === false) {
+      try {
+        return await this.transport.unary(call);
+      } catch (error) {
+        throw OperationsError.from(error);
+      }
+    }
     const policy = options.retry === undefined ? this.retry : retryPolicy(this.retry, options.retry);
     try {
       const response = await this.transport.unary(call);
@@ -364,6 +427,7 @@ export class OperationsClient {
         throttle: this.throttle,
         deadline: call.deadline,
         signal,
+        closing: this.closing.signal,
         onRetry: onRetry && ((attempt, e) => onRetry({ method, attempt, error: e })),
       });
     }
@@ -378,6 +442,12 @@ export class OperationsClient {
     }
     return { ...this.headers, 'x-goog-request-params': routing, ...extra };
   }
+}
+
+/** The last state read, or (none read in time) the error that ended the last read, or DEADLINE_EXCEEDED. */
+function lastOrFail(last: Operation | undefined, error: OperationsError | undefined): Operation {
+  if (last) return last;
+  throw error ?? new OperationsError(Code.DEADLINE_EXCEEDED, "the wait's deadline came before any read completed");
 }
 
 /** The outcome a final read of a cancelled-or-not operation says. Not done is `running`, never `cancelled`. */
@@ -401,23 +471,37 @@ function throttleFor(transport: Transport, policy: ThrottlePolicy | undefined): 
 }
 
 /**
- * Metadata both transports can carry: lower-case keys of `0-9 a-z - _ .`, values of printable
- * ASCII (no CR, LF or other control characters). Anything else is INVALID_ARGUMENT, unsent.
+ * Headers that describe a connection, not a call: HTTP/2 forbids them (RFC 9113 8.2.2) and
+ * HTTP/1.1 gives them meaning that a caller's metadata must not change. `te` is allowed as
+ * `trailers` only.
+ */
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'expect',
+  'te',
+]);
+
+/**
+ * Metadata both transports can carry: lower-case keys of `0-9 a-z - _ .`, not a connection
+ * header, values of printable ASCII (no CR, LF or other control characters). Anything else is
+ * INVALID_ARGUMENT, unsent (local, so never retried).
  */
 function checkMetadata(metadata: Metadata): void {
   for (const key in metadata) {
     if (!/^[0-9a-z_.-]+$/.test(key) || key.endsWith('-bin') || key.startsWith('grpc-')) {
-      throw new OperationsError(
-        Code.INVALID_ARGUMENT,
-        `metadata key ${JSON.stringify(key.slice(0, 64))} is not allowed`,
-        {
-          local: true,
-        },
-      );
+      throw localError(Code.INVALID_ARGUMENT, `metadata key ${JSON.stringify(key.slice(0, 64))} is not allowed`);
     }
     const value = metadata[key];
+    if (CONNECTION_HEADERS.has(key) && !(key === 'te' && value === 'trailers')) {
+      throw localError(Code.INVALID_ARGUMENT, `metadata ${key} is a connection header, which a call can't set`);
+    }
     if (typeof value !== 'string' || !/^[\x20-\x7e]*$/.test(value)) {
-      throw new OperationsError(Code.INVALID_ARGUMENT, `metadata ${key} must be printable ASCII`, { local: true });
+      throw localError(Code.INVALID_ARGUMENT, `metadata ${key} must be printable ASCII`);
     }
   }
 }

@@ -66,6 +66,8 @@ export interface OperationsErrorInit {
 }
 
 const MAX_MESSAGE_CHARS = 1024;
+/** What ends a message cut at its cap. */
+const TRUNCATED = '… (truncated)';
 
 /**
  * Every failure longrun reports: a server's status, a transport failure, or bad input
@@ -115,6 +117,20 @@ export class OperationsError extends Error {
     return undefined;
   }
 
+  /** The error as JSON (what `JSON.stringify` and loggers print): no stack, no cause. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      status: codeName(this.code),
+      message: this.rawMessage,
+      details: this.details,
+      local: this.local,
+      aborted: this.aborted,
+      ...(this.retryPushbackMs !== undefined && { retryPushbackMs: this.retryPushbackMs }),
+    };
+  }
+
   /** Converts anything thrown into an OperationsError; an OperationsError is returned as is. */
   static from(reason: unknown, code: Code = Code.UNKNOWN): OperationsError {
     if (reason instanceof OperationsError) return reason;
@@ -160,14 +176,17 @@ function cut(text: string, n: number): string {
 
 /**
  * Makes server-supplied or caller-supplied text safe for a message: control characters
- * (C0, DEL, C1) become spaces, runs of whitespace collapse, and the text is capped.
+ * (C0, DEL, C1), line and paragraph separators and bidirectional controls become spaces, and
+ * the text is capped.
  */
 export function sanitizeText(text: string, maxChars = MAX_MESSAGE_CHARS): string {
   // Bound the work first: a server may send megabytes of text.
   const head = text.length > maxChars * 2 ? cut(text, maxChars * 2) : text;
   // eslint-disable-next-line no-control-regex
-  let clean = head.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  if (clean.length > maxChars || head !== text) clean = `${cut(clean, maxChars)}… (truncated)`;
+  let clean = head.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ').trim();
+  // Text this function already capped stays as it is: sanitizing twice changes nothing.
+  const capped = clean.length <= maxChars + TRUNCATED.length && clean.endsWith(TRUNCATED);
+  if ((clean.length > maxChars && !capped) || head !== text) clean = `${cut(clean, maxChars)}${TRUNCATED}`;
   return clean;
 }
 

@@ -69,6 +69,8 @@ export function validateName(name: unknown, template: NameTemplate, what = 'oper
     const c = name.charCodeAt(i);
     if (c === SLASH) count++;
     else if (c < 0x20 || c === 0x7f) throw invalid(what, name, `control character at position ${i}`);
+    else if (c < 0x80) continue;
+    else if (isInvisibleControl(c)) throw invalid(what, name, `${describeControl(c)} at position ${i}`);
     else if (c >= 0xd800 && c <= 0xdbff) {
       const next = name.charCodeAt(i + 1);
       if (!(next >= 0xdc00 && next <= 0xdfff)) throw invalid(what, name, `unpaired surrogate at position ${i}`);
@@ -80,6 +82,25 @@ export function validateName(name: unknown, template: NameTemplate, what = 'oper
   const problem = mismatch(name, count, template);
   if (problem !== undefined) throw invalid(what, name, `${problem} (expected ${template.source})`);
   return name;
+}
+
+/**
+ * Characters that are not C0 controls but change or hide what a log line or a terminal shows:
+ * C1 controls (U+0080-U+009F, U+0085 is a line break to some readers), the line and paragraph
+ * separators (U+2028, U+2029), and the bidirectional controls (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069) that reorder the text around them.
+ */
+function isInvisibleControl(c: number): boolean {
+  if (c <= 0x9f) return true; // called with c >= 0x80
+  if (c < 0x061c) return false;
+  return c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+function describeControl(c: number): string {
+  const code = `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (c <= 0x9f) return `control character ${code}`;
+  if (c === 0x2028 || c === 0x2029) return `line separator ${code}`;
+  return `bidirectional control ${code}`;
 }
 
 const SLASH = 0x2f;

@@ -3,6 +3,7 @@
  */
 import { Code, abortedError, localError } from './errors';
 import { listen, stopListening } from './abort';
+import { endedByCloseError } from './in-flight';
 
 /**
  * Default deadline of Get/Cancel/Delete/List, covering all attempts: 10 s, as in googleapis'
@@ -60,18 +61,32 @@ export function backoffDelay(attempt: number, policy: PollPolicy, random: () => 
   return base * (1 - policy.jitter + 2 * policy.jitter * random());
 }
 
-/** Resolves after `ms`; rejects with the abort error at once when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Resolves after `ms`; rejects with the abort error at once when `signal` aborts, and with
+ * CANCELLED ("closed while in flight") at once when `closing` (a client's close()) aborts.
+ */
+export function sleep(ms: number, signal: AbortSignal | undefined, closing?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortedError(signal));
-    const onAbort = (): void => {
+    if (closing?.aborted) return reject(endedByCloseError());
+    const stop = (): void => {
       clearTimeout(timer);
+      if (signal) stopListening(signal, onAbort);
+      if (closing) stopListening(closing, onClose);
+    };
+    const onAbort = (): void => {
+      stop();
       reject(abortedError(signal as AbortSignal));
     };
+    const onClose = (): void => {
+      stop();
+      reject(endedByCloseError());
+    };
     const timer = setTimeout(() => {
-      if (signal) stopListening(signal, onAbort);
+      stop();
       resolve();
     }, ms);
     if (signal) listen(signal, onAbort);
+    if (closing) listen(closing, onClose);
   });
 }

@@ -89,6 +89,8 @@ export interface RetryContext {
   /** Absolute deadline over all attempts, or undefined for none. */
   readonly deadline: number | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Aborted when the client closes: a backoff in progress ends at once (CANCELLED). */
+  readonly closing?: AbortSignal | undefined;
   /** Called before each retry, with the attempt number about to run (2, 3, ...) and the error that caused it. */
   readonly onRetry?: ((attempt: number, error: OperationsError) => void) | undefined;
 }
@@ -115,7 +117,7 @@ export async function retryAfterFailure<T>(
     if (pushback !== undefined && pushback < 0) throw e; // the server says: don't retry
     const delay = pushback ?? retryBackoff(n, policy);
     if (context.deadline !== undefined && Date.now() + delay >= context.deadline) throw e;
-    await sleep(delay, context.signal);
+    await sleep(delay, context.signal, context.closing);
     context.onRetry?.(n + 1, e);
     try {
       const result = await attempt();

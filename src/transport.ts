@@ -48,9 +48,26 @@ export interface Transport {
   supports(method: MethodKey): boolean;
   /** Runs one unary call; rejects only with OperationsError. */
   unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>>;
-  /** Closes connections; calls after close fail. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Closes the transport: calls made after it fail at once (FAILED_PRECONDITION, `local`);
+   * calls in flight get `graceMs` to finish, then end with CANCELLED (not `local`: they were
+   * sent); then every connection is closed. Resolves once all of that is done, whatever the
+   * server does. Idempotent: later calls return the first one's promise.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /**
+   * How long calls in flight may still finish before they are ended with CANCELLED, in ms.
+   * Default {@link DEFAULT_CLOSE_GRACE_MS} (5 s); 0 ends them at once.
+   */
+  readonly graceMs?: number;
+}
+
+/** The default grace of calls in flight when a transport closes. */
+export const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
 /** TLS beyond the system's roots, the same on both transports. */
 export interface TlsOptions {

@@ -4,20 +4,15 @@
  * AbortSignal-aware promise; its failures become OperationsError here and nowhere else.
  */
 import * as grpc from '@grpc/grpc-js';
-import {
-  Code,
-  OperationsError,
-  abortedError,
-  detailsFromStatusBytes,
-  isCode,
-  localError,
-  type ErrorDetail,
-} from '../errors';
+import { Code, OperationsError, abortedError, detailsFromStatusBytes, isCode, type ErrorDetail } from '../errors';
 import { grpcMethods, type MethodKey, type ResponseOf } from '../proto';
 import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from '../auth';
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
-import type { Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
+import { grpcProxyChannel } from '../proxy';
+import { InFlight, closedTransportError, endedByCloseError } from '../in-flight';
+import { redactError, secretsOf } from '../redact';
+import type { CloseOptions, Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
 /** Where and how to reach the service over gRPC. */
 export interface GrpcTransportOptions extends CredentialOptions, TlsOptions {
@@ -55,6 +50,15 @@ export interface GrpcTransportOptions extends CredentialOptions, TlsOptions {
    * ({@link DEFAULT_CHANNEL_OPTIONS}).
    */
   readonly channelOptions?: grpc.ChannelOptions;
+  /**
+   * The HTTP proxy to tunnel through (HTTP CONNECT): an `http://[user:pass@]host:port` URL, or
+   * `false` for never. Default: the environment, as for REST but `grpc_proxy` first
+   * (`grpc_proxy`, then `https_proxy`/`HTTPS_PROXY` for TLS or `http_proxy`/`HTTP_PROXY` for
+   * plaintext; `no_grpc_proxy`, `no_proxy`, `NO_PROXY` exclude hosts); see `src/proxy.ts`.
+   * Loopback targets never use a proxy. grpc-js never reads these variables itself
+   * (`grpc.enable_http_proxy` is always 0).
+   */
+  readonly proxy?: string | false;
 }
 
 /** The default endpoint of Optimization v1 over gRPC. */
@@ -68,7 +72,10 @@ export const DEFAULT_GRPC_ADDRESS = 'optimization.googleapis.com:443';
  *   so a half-open connection fails the calls on it instead of hanging them. On a GOAWAY
  *   `too_many_pings` grpc-js logs it and doubles the interval;
  * - 4 MiB per message both ways (RESOURCE_EXHAUSTED past it);
- * - no channelz bookkeeping per call.
+ * - no channelz bookkeeping per call;
+ * - connections of its own (a local subchannel pool): channels, and transports, to one target
+ *   don't share connections, so close() closes the transport's connections at once (grpc-js'
+ *   global pool keeps a connection nobody uses for up to 10 s).
  */
 export const DEFAULT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.service_config_disable_resolution': 1,
@@ -78,6 +85,7 @@ export const DEFAULT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': 4 * 1024 * 1024,
   'grpc.max_send_message_length': 4 * 1024 * 1024,
   'grpc.enable_channelz': 0,
+  'grpc.use_local_subchannel_pool': 1,
 };
 
 const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
@@ -93,7 +101,7 @@ class GrpcTransport implements Transport {
   readonly rules: HttpRules;
   private readonly clients: grpc.Client[];
   private next = 0;
-  private closed = false;
+  private readonly inFlight = new InFlight<grpc.ClientUnaryCall>();
   private readonly waitForReady: boolean;
   private readonly auth: CallAuth;
 
@@ -114,20 +122,22 @@ class GrpcTransport implements Transport {
           ));
     const plaintext = options.credentials ? !options.credentials._isSecure() : insecure;
     this.auth = new CallAuth(emulator ? { auth: 'none' } : options, targetHosts(address), plaintext);
+    const tunnel = grpcProxyChannel(address, !plaintext, { proxy: options.proxy });
     const channels = options.channels ?? 1;
     if (!Number.isInteger(channels) || channels < 1 || channels > 1000) {
       throw new TypeError('channels must be a whole number from 1 to 1000');
     }
     const channelOptions: grpc.ChannelOptions = {
       ...DEFAULT_CHANNEL_OPTIONS,
-      // Channels to one target share connections unless each keeps its own subchannels.
-      ...(channels > 1 && { 'grpc.use_local_subchannel_pool': 1 }),
       ...(options.loadBalancing === 'round_robin' && {
         'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
       }),
+      ...tunnel.options,
       ...options.channelOptions,
+      // longrun decides the proxy (above); grpc-js must not read the environment on its own.
+      'grpc.enable_http_proxy': 0,
     };
-    this.clients = Array.from({ length: channels }, () => new grpc.Client(address, credentials, channelOptions));
+    this.clients = Array.from({ length: channels }, () => new grpc.Client(tunnel.target, credentials, channelOptions));
   }
 
   supports(): boolean {
@@ -135,35 +145,52 @@ class GrpcTransport implements Transport {
   }
 
   unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
-    if (this.closed) return Promise.reject(localError(Code.FAILED_PRECONDITION, 'transport is closed'));
+    if (this.inFlight.closed) return Promise.reject(closedTransportError());
     if (call.signal?.aborted) return Promise.reject(abortedError(call.signal));
     const metadata = this.auth.apply(call.metadata);
-    return metadata instanceof Promise ? metadata.then((m) => this.send(call, m)) : this.send(call, metadata);
+    return metadata instanceof Promise
+      ? metadata.then(
+          (m) => this.send(call, m),
+          (error: unknown) => Promise.reject(OperationsError.from(error)),
+        )
+      : this.send(call, metadata);
   }
 
   private send<K extends MethodKey>(call: UnaryCall<K>, metadata: Metadata | undefined): Promise<ResponseOf<K>> {
     const { signal } = call;
+    // Credentials may have taken a while: the transport may have closed, the signal aborted.
+    if (this.inFlight.closed) return Promise.reject(closedTransportError());
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     const method = grpcMethods[call.method];
     const clients = this.clients;
     const client =
       clients.length === 1 ? (clients[0] as grpc.Client) : (clients[this.next++ % clients.length] as grpc.Client);
+    const inFlight = this.inFlight;
     return new Promise<ResponseOf<K>>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
-      const grpcCall = client.makeUnaryRequest(
-        method.path,
-        method.serialize,
-        method.deserialize,
-        call.request,
-        toGrpcMetadata(metadata, this.waitForReady),
-        { deadline: call.deadline ?? Infinity },
-        (error, response) => {
-          if (onAbort) stopListening(signal as AbortSignal, onAbort);
-          if (error) reject(fromServiceError(error, signal));
-          else if (response === undefined) reject(new OperationsError(Code.INTERNAL, 'empty response'));
-          else resolve(response);
-        },
-      );
+      let grpcCall: grpc.ClientUnaryCall;
+      try {
+        grpcCall = client.makeUnaryRequest(
+          method.path,
+          method.serialize,
+          method.deserialize,
+          call.request,
+          toGrpcMetadata(metadata, this.waitForReady),
+          { deadline: call.deadline ?? Infinity },
+          (error, response) => {
+            inFlight.delete(grpcCall);
+            if (onAbort) stopListening(signal as AbortSignal, onAbort);
+            if (error) reject(failure(error, signal, metadata, inFlight.ending));
+            else if (response === undefined) reject(new OperationsError(Code.INTERNAL, 'empty response'));
+            else resolve(response);
+          },
+        );
+      } catch (error) {
+        // grpc-js throws synchronously on what it refuses to send (a metadata value, a closed channel).
+        reject(redactError(OperationsError.from(error, Code.INTERNAL), secretsOf(metadata)));
+        return;
+      }
+      inFlight.add(grpcCall);
       if (signal) {
         onAbort = () => grpcCall.cancel();
         listen(signal, onAbort);
@@ -171,12 +198,14 @@ class GrpcTransport implements Transport {
     });
   }
 
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      for (const client of this.clients) client.close();
-    }
-    return Promise.resolve();
+  close(options?: CloseOptions): Promise<void> {
+    return this.inFlight.close(
+      options,
+      (call) => call.cancel(),
+      () => {
+        for (const client of this.clients) client.close();
+      },
+    );
   }
 }
 
@@ -186,9 +215,23 @@ function toGrpcMetadata(metadata: Metadata | undefined, waitForReady: boolean): 
   return result;
 }
 
-/** Converts a grpc-js ServiceError, decoding `grpc-status-details-bin` when present. */
-function fromServiceError(error: grpc.ServiceError, signal: AbortSignal | undefined): OperationsError {
+/**
+ * The error a failed call rejects with: the caller's abort, close()'s end of the call, or
+ * the server's status, with the credentials the call sent removed from all of it.
+ */
+function failure(
+  error: grpc.ServiceError,
+  signal: AbortSignal | undefined,
+  metadata: Metadata | undefined,
+  endedByClose: boolean,
+): OperationsError {
   if (error.code === grpc.status.CANCELLED && signal?.aborted) return abortedError(signal, false);
+  if (error.code === grpc.status.CANCELLED && endedByClose) return endedByCloseError();
+  return redactError(fromServiceError(error), secretsOf(metadata));
+}
+
+/** Converts a grpc-js ServiceError, decoding `grpc-status-details-bin` when present. */
+function fromServiceError(error: grpc.ServiceError): OperationsError {
   // grpc-js answers a call that ended with OK but no message as UNIMPLEMENTED "No message
   // received"; the server implemented the method and then broke the stream: INTERNAL.
   if (error.code === grpc.status.UNIMPLEMENTED && error.details === 'No message received') {

@@ -4,7 +4,6 @@
  * else: Google JSON errors with the same decoded details as over gRPC, and a clean
  * message and the right code for whatever else a server or a proxy answers.
  */
-import type { Pool } from 'undici';
 import type Dispatcher from 'undici/types/dispatcher';
 import {
   Code,
@@ -22,7 +21,10 @@ import { JsonShapeError, anyFromJson, listResponseFromJson, operationFromJson } 
 import { METHOD_NAMES, defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
 import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
-import type { Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
+import { proxyFor } from '../proxy';
+import { InFlight, closedTransportError, endedByCloseError } from '../in-flight';
+import { redactError, secretsOf } from '../redact';
+import type { CloseOptions, Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
 export interface RestTransportOptions extends CredentialOptions, TlsOptions {
   /**
@@ -41,6 +43,14 @@ export interface RestTransportOptions extends CredentialOptions, TlsOptions {
   readonly connections?: number;
   /** Largest successful response body read, in bytes. Default 4 MiB (as grpc-js' receive limit). */
   readonly maxResponseBytes?: number;
+  /**
+   * The HTTP proxy to tunnel through (HTTP CONNECT, undici's ProxyAgent): an
+   * `http://[user:pass@]host:port` URL, or `false` for never. Default: the environment
+   * (`https_proxy`/`HTTPS_PROXY` for an `https://` base URL, `http_proxy`/`HTTP_PROXY` for
+   * `http://`; `no_proxy`/`NO_PROXY` exclude hosts); see `src/proxy.ts`. Loopback targets
+   * never use a proxy.
+   */
+  readonly proxy?: string | false;
 }
 
 /** The default endpoint of Optimization v1 over REST. */
@@ -54,8 +64,9 @@ export function createRestTransport(options: RestTransportOptions = {}): Transpo
   return new RestTransport(options);
 }
 
-/** Why a call's end came: the deadline (else the caller's signal's reason). */
+/** Why a call's end came: the deadline, or close() (else the caller's signal's reason). */
 const DEADLINE = Symbol('deadline');
+const CLOSED = Symbol('closed');
 
 /**
  * The end of one REST exchange, as the EventEmitter-style signal undici accepts
@@ -94,12 +105,14 @@ class RestTransport implements Transport {
   readonly kind = 'rest';
   readonly version = undiciVersion();
   readonly rules: HttpRules;
-  private readonly pool: Pool;
+  /** A Pool to the origin, or a ProxyAgent tunnelling to it. */
+  private readonly pool: Dispatcher;
+  private readonly origin: string;
   private readonly basePath: string;
   private readonly types: TypeRegistry;
   private readonly maxResponseBytes: number;
   private readonly auth: CallAuth;
-  private closed = false;
+  private readonly inFlight = new InFlight<CallEnd>();
 
   constructor(options: RestTransportOptions) {
     const emulator = options.baseUrl === undefined ? process.env[EMULATOR_HOST_ENV] : undefined;
@@ -117,16 +130,27 @@ class RestTransport implements Transport {
     const tls =
       options.rootCerts !== undefined || options.clientCert !== undefined
         ? {
-            connect: {
-              ...(options.rootCerts !== undefined && { ca: options.rootCerts }),
-              ...(options.clientCert && { cert: options.clientCert.cert, key: options.clientCert.key }),
-            },
+            ...(options.rootCerts !== undefined && { ca: options.rootCerts }),
+            ...(options.clientCert && { cert: options.clientCert.cert, key: options.clientCert.key }),
           }
-        : {};
+        : undefined;
+    const secure = url.protocol === 'https:';
+    const port = Number(url.port) || (secure ? 443 : 80);
+    const proxy = proxyFor({ host: url.hostname, port, secure }, { kind: 'rest', proxy: options.proxy });
+    this.origin = url.origin;
+    const connections = options.connections ?? 32;
     // undici is loaded with the first REST transport: a gRPC-only caller never pays for it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Pool: UndiciPool } = require('undici') as typeof import('undici');
-    this.pool = new UndiciPool(url.origin, { connections: options.connections ?? 32, ...tls });
+    const undici = require('undici') as typeof import('undici');
+    // Through a proxy, TLS (and its options) is end to end with the origin, inside the tunnel.
+    this.pool = proxy
+      ? new undici.ProxyAgent({
+          uri: proxy.origin,
+          connections,
+          ...(proxy.authorization !== undefined && { token: proxy.authorization }),
+          ...(tls && { requestTls: tls }),
+        })
+      : new undici.Pool(url.origin, { connections, ...(tls && { connect: tls }) });
   }
 
   supports(method: MethodKey): boolean {
@@ -135,7 +159,7 @@ class RestTransport implements Transport {
 
   async unary<K extends MethodKey>(call: UnaryCall<K>): Promise<ResponseOf<K>> {
     const { signal } = call;
-    if (this.closed) throw localError(Code.FAILED_PRECONDITION, 'transport is closed');
+    if (this.inFlight.closed) throw closedTransportError();
     if (signal?.aborted) throw abortedError(signal);
     const rule = this.rules[call.method];
     if (!rule) {
@@ -148,6 +172,8 @@ class RestTransport implements Transport {
     let metadata = this.auth.apply(call.metadata);
     if (metadata instanceof Promise) {
       metadata = await metadata;
+      // Credentials may have taken a while: the transport may have closed, the signal aborted.
+      if (this.inFlight.closed) throw closedTransportError();
       if (signal?.aborted) throw abortedError(signal);
     }
     const headers: Record<string, string> = { accept: 'application/json', ...metadata };
@@ -160,6 +186,7 @@ class RestTransport implements Transport {
     // (A minimal emitter, which undici accepts as a signal: an AbortController per call costs
     // about as much CPU as the rest of the call.)
     const ending = new CallEnd();
+    this.inFlight.add(ending);
     const onAbort = signal && ((): void => ending.abort(signal.reason));
     if (onAbort) listen(signal as AbortSignal, onAbort);
     const timer =
@@ -168,6 +195,7 @@ class RestTransport implements Transport {
         : setTimeout(() => ending.abort(DEADLINE), Math.max(0, call.deadline - Date.now()));
     try {
       const response = await this.pool.request({
+        origin: this.origin,
         method: parts.method,
         path: this.basePath + parts.path + (parts.query ? `?${parts.query}` : ''),
         headers: headers as Metadata,
@@ -183,14 +211,19 @@ class RestTransport implements Transport {
     } catch (error) {
       if (ending.aborted) {
         if (ending.reason === DEADLINE) {
-          throw new OperationsError(Code.DEADLINE_EXCEEDED, `deadline exceeded (${METHOD_NAMES[call.method]})`, {
-            cause: error,
-          });
+          throw redactError(
+            new OperationsError(Code.DEADLINE_EXCEEDED, `deadline exceeded (${METHOD_NAMES[call.method]})`, {
+              cause: error,
+            }),
+            secretsOf(headers),
+          );
         }
+        if (ending.reason === CLOSED) throw endedByCloseError();
         if (signal?.aborted) throw abortedError(signal, false);
       }
-      throw error instanceof OperationsError ? error : fromNetworkError(error);
+      throw redactError(error instanceof OperationsError ? error : fromNetworkError(error), secretsOf(headers));
     } finally {
+      this.inFlight.delete(ending);
       clearTimeout(timer);
       if (onAbort) stopListening(signal as AbortSignal, onAbort);
     }
@@ -232,10 +265,12 @@ class RestTransport implements Transport {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.close();
+  close(options?: CloseOptions): Promise<void> {
+    return this.inFlight.close(
+      options,
+      (ending) => ending.abort(CLOSED),
+      () => this.pool.destroy(),
+    );
   }
 }
 

@@ -142,6 +142,9 @@ describe('plaintext', () => {
     ['grpc', () => createGrpcTransport({ address: `${FOREIGN}:443`, insecure: true, apiKey: API_KEY })],
     ['rest', () => createRestTransport({ baseUrl: `http://${FOREIGN}`, auth: tokenClient() })],
     ['grpc, raw authorization', () => createGrpcTransport({ address: `${FOREIGN}:443`, insecure: true })],
+    // RELIABILITY 25: a name under localhost is not this machine; refused before any lookup.
+    ['grpc, *.localhost', () => createGrpcTransport({ address: 'evil.localhost:1', insecure: true, apiKey: API_KEY })],
+    ['rest, *.localhost', () => createRestTransport({ baseUrl: 'http://evil.localhost:1', apiKey: API_KEY })],
   ])('with credentials to a host that is not loopback is refused before anything is sent (%s)', async (kind, make) => {
     const client = new OperationsClient({ transport: make() });
     const metadata = kind.includes('raw') ? { authorization: `Bearer ${TOKEN}` } : undefined;
@@ -168,9 +171,15 @@ describe('plaintext', () => {
   });
 
   it('knows which hosts are loopback', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'api.localhost'])
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'])
       expect(isLoopback(host)).toBe(true);
+    // RELIABILITY 25: decided from the text before any lookup; a subdomain of localhost may resolve anywhere.
     for (const host of [
+      'api.localhost',
+      'evil.localhost',
+      'localhost.',
+      '127.1',
+      '0.0.0.0',
       '10.0.0.1',
       '192.0.2.1',
       '::ffff:10.0.0.1',

@@ -2,6 +2,14 @@
 import { Code } from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { runLongrun } from '../helpers/cli';
+import {
+  NAME as FAULT_NAME,
+  startGrpcFaultServer,
+  startRestFaultServer,
+  type FaultServer,
+  type GrpcFault,
+  type RestFault,
+} from '../helpers/fault-server';
 
 const lines = (text: string): Record<string, unknown>[] =>
   text
@@ -148,5 +156,31 @@ describe('longrun usage errors', () => {
     const result = await runLongrun(['cancel', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/--wait/);
+  });
+});
+
+describe.each(['grpc', 'rest'] as const)('--timeout is the whole wait, over %s (RELIABILITY 23)', (transport) => {
+  // A server that accepts every request and never answers: each call would take its own
+  // deadline (10 s by default) if the wait didn't bound it. 2 s waits; the bound asserted is
+  // the per-call default, not a speed.
+  let server: FaultServer<GrpcFault> | FaultServer<RestFault>;
+  let flags: string[];
+
+  beforeAll(async () => {
+    server = transport === 'grpc' ? await startGrpcFaultServer('silent') : await startRestFaultServer('silent');
+    flags = ['--endpoint', server.address, '--transport', transport, '--insecure', '--timeout', '2s', '--json'];
+  });
+  afterAll(() => server.close());
+
+  it.each([
+    ['wait', ['wait', FAULT_NAME]],
+    ['cancel --wait', ['cancel', FAULT_NAME, '--wait']],
+  ])('%s against a silent server ends with DEADLINE_EXCEEDED within the wait', async (_verb, args) => {
+    const started = Date.now();
+    const result = await runLongrun([...args, ...flags]);
+    const elapsed = Date.now() - started;
+    expect(result.code).toBe(1);
+    expect(lines(result.stdout)[0]).toMatchObject({ name: FAULT_NAME, code: Code.DEADLINE_EXCEEDED });
+    expect(elapsed).toBeLessThan(8_000);
   });
 });

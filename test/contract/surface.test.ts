@@ -111,8 +111,11 @@ describe.each(transportCases)('over $kind', ({ kind, make }) => {
       const result = await client.cancelAndConfirm(name, { timeoutMs: 300 });
       expect(result.outcome).toBe('running');
       expect(result.operation.done).toBe(false);
-      // The last read happened at the deadline, after the cancel.
-      expect(methodsFor(name).at(-1)).toBe('GetOperation');
+      // The cancel, then reads (WaitOperation slices over gRPC, GetOperation over REST), all within the wait.
+      const methods = methodsFor(name);
+      expect(methods[0]).toBe('CancelOperation');
+      expect(methods.length).toBeGreaterThan(1);
+      expect(methods.slice(1).every((m) => m === 'GetOperation' || m === 'WaitOperation')).toBe(true);
     });
 
     it('an unknown operation rejects with NOT_FOUND', async () => {

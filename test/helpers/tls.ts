@@ -1,4 +1,7 @@
-/** A CA and a server certificate for 127.0.0.1 and localhost, made at test time with openssl. */
+/**
+ * A CA and a server certificate for 127.0.0.1 and localhost (and `extraDnsNames`, default
+ * none), made at test time with openssl.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,7 @@ export interface TestPki {
   cleanup(): void;
 }
 
-export function makeTestPki(): TestPki {
+export function makeTestPki(extraDnsNames: readonly string[] = []): TestPki {
   const dir = mkdtempSync(path.join(tmpdir(), 'longrun-pki-'));
   const file = (name: string): string => path.join(dir, name);
   const openssl = (...args: string[]): void => {
@@ -45,7 +48,8 @@ export function makeTestPki(): TestPki {
     '-out',
     file('server.csr'),
   );
-  writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  const names = ['IP:127.0.0.1', 'DNS:localhost', ...extraDnsNames.map((name) => `DNS:${name}`)];
+  writeFileSync(file('ext.cnf'), `subjectAltName=${names.join(',')}\n`);
   openssl(
     'x509',
     '-req',

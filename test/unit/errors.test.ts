@@ -62,6 +62,28 @@ describe('OperationsError', () => {
     expect(error.rawMessage).toMatch(/truncated\)$/);
     expect(sanitizeText('  ok  ')).toBe('ok');
   });
+
+  it('sanitizing twice changes nothing (redaction rebuilds an error from its raw message)', () => {
+    for (const text of ['x'.repeat(5000), `${'😀'.repeat(600)}\u0000`, 'a\u2028b\u202ec', 'y'.repeat(1024)]) {
+      const once = sanitizeText(text);
+      expect(sanitizeText(once)).toBe(once);
+    }
+    expect(sanitizeText('a\u2028b\u202ec\u0085d')).toBe('a b c d');
+  });
+
+  it('toJSON: code, status, message and details; no stack, no cause', () => {
+    const error = new OperationsError(Code.NOT_FOUND, 'gone', { cause: new Error('inner secret') });
+    const json = JSON.parse(JSON.stringify(error)) as Record<string, unknown>;
+    expect(json).toEqual({
+      name: 'OperationsError',
+      code: 5,
+      status: 'NOT_FOUND',
+      message: 'gone',
+      details: [],
+      local: false,
+      aborted: false,
+    });
+  });
 });
 
 describe('details', () => {

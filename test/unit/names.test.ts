@@ -43,6 +43,18 @@ describe('validateName (RELIABILITY 1-4)', () => {
     ['projects/p/operations/a\nb', /control character/],
     ['projects/p/operations/a\u0000b', /control character/],
     ['projects/p/operations/a\u007fb', /control character/],
+    // RELIABILITY 32: characters that spoof what a log or a terminal shows.
+    ['projects/p/operations/a\u0085b', /control character U\+0085 at position 23/],
+    ['projects/p/operations/a\u0080b', /control character U\+0080/],
+    ['projects/p/operations/a\u009fb', /control character U\+009F/],
+    ['projects/p/operations/a\u2028b', /line separator U\+2028/],
+    ['projects/p/operations/a\u2029b', /line separator U\+2029/],
+    ['projects/p/operations/a\u202eb', /bidirectional control U\+202E/],
+    ['projects/p/operations/a\u202ab', /bidirectional control U\+202A/],
+    ['projects/p/operations/a\u2066b', /bidirectional control U\+2066/],
+    ['projects/p/operations/a\u2069b', /bidirectional control U\+2069/],
+    ['projects/p/operations/a\u200fb', /bidirectional control U\+200F/],
+    ['projects/p/operations/a\u061cb', /bidirectional control U\+061C/],
     ['projects/p/operations/\ud800', /unpaired surrogate/],
     ['projects/p/operations/\udc00x', /unpaired surrogate/],
     ['projects/p/operations/' + 'x'.repeat(MAX_NAME_LENGTH), /longer than 1024/],
@@ -53,7 +65,7 @@ describe('validateName (RELIABILITY 1-4)', () => {
     expect(error.message).toMatch(/^INVALID_ARGUMENT: /);
     // The message never carries the raw control character or a huge echo of the input.
     // eslint-disable-next-line no-control-regex
-    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(error.message).not.toMatch(/[\u0000-\u001f\u0080-\u009f\u2028-\u202e\u2066-\u2069]/);
     expect(error.message.length).toBeLessThan(300);
   });
 
