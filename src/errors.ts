@@ -66,6 +66,16 @@ export interface OperationsErrorInit {
 }
 
 const MAX_MESSAGE_CHARS = 1024;
+/** How much of a message is kept for redaction by value: past it, nothing can reach the capped message. */
+const SOURCE_CHARS = 4 * MAX_MESSAGE_CHARS;
+
+/** Each error's message as it was given, before sanitizing and the patterns. */
+const unredacted = new WeakMap<OperationsError, string>();
+
+/** The message `error` was built with, before sanitizing and the patterns (for redaction by value). */
+export function sourceMessage(error: OperationsError): string {
+  return unredacted.get(error) ?? error.rawMessage;
+}
 /** What ends a message cut at its cap. */
 const TRUNCATED = '… (truncated)';
 
@@ -107,6 +117,9 @@ export class OperationsError extends Error {
     this.aborted = init.aborted ?? false;
     this.local = init.local ?? false;
     this.retryPushbackMs = init.retryPushbackMs;
+    // Kept out of sight (a WeakMap, not a field) for redaction by value, which must see a
+    // secret whole: before the patterns cut part of it, and before the length cap.
+    unredacted.set(this, message.length > SOURCE_CHARS ? cut(message, SOURCE_CHARS) : message);
   }
 
   /** The first detail of the given type, e.g. `err.findDetail('google.rpc.ErrorInfo')?.reason`. */

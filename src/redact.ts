@@ -5,7 +5,7 @@
  * second net for what no call sent (an auth library's own text).
  */
 import { SECRET_KEYS } from './auth';
-import { OperationsError, redact, type ErrorDetail } from './errors';
+import { OperationsError, redact, sourceMessage, type ErrorDetail } from './errors';
 import type { Metadata } from './transport';
 
 /** What a secret is replaced with. */
@@ -17,8 +17,8 @@ const NONE: readonly string[] = Object.freeze([]);
 /**
  * The credential values in a call's metadata (`authorization`, `x-goog-api-key`, `cookie`,
  * `proxy-authorization`), with the forms a server may echo them in: the token without its
- * scheme (`Bearer`, `Basic`), each cookie value, and the percent-encoded form. Longest first,
- * so that a value containing another is removed whole.
+ * scheme (`Bearer`, `Basic`) and each cookie value. Longest first, so that a value containing
+ * another is removed whole. (Percent-encoded forms are matched by {@link redactText}.)
  */
 export function secretsOf(metadata: Metadata | undefined): readonly string[] {
   if (metadata === undefined) return NONE;
@@ -36,17 +36,42 @@ export function secretsOf(metadata: Metadata | undefined): readonly string[] {
       }
     }
   }
-  for (const secret of [...found]) {
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) found.add(encoded);
-  }
   return [...found].sort((a, b) => b.length - a.length);
 }
 
-/** `text` without any of `secrets`, then without what the patterns catch. */
+/**
+ * A pattern of `secret` in which any ASCII character may also be percent-encoded, in either
+ * case of hex (`/`, `%2F`, `%2f`): servers and proxies echo what they received encoded by
+ * many rules (`encodeURIComponent`, RFC 3986, form encoding), and gRPC's status message is
+ * decoded by grpc-js with `decodeURI`, which leaves some of them encoded. Built from the
+ * caller's own credential, never from server text; alternatives of fixed length, so matching
+ * is linear.
+ */
+function secretPattern(secret: string): RegExp {
+  let source = '';
+  for (const ch of secret) {
+    const code = ch.codePointAt(0) as number;
+    const literal = ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+    if (code >= 0x80) {
+      source += literal;
+      continue;
+    }
+    const hex = code
+      .toString(16)
+      .padStart(2, '0')
+      .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
+    source += `(?:${literal}|%${hex}${ch === ' ' ? '|\\+' : ''})`;
+  }
+  return new RegExp(source, 'g');
+}
+
+/** `text` without any of `secrets` (in any percent-encoding), then without what the patterns catch. */
 export function redactText(text: string, secrets: readonly string[]): string {
   let clean = text;
-  for (const secret of secrets) if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
+  for (const secret of secrets) {
+    if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
+    if (clean.includes('%') || clean.includes('+')) clean = clean.replace(secretPattern(secret), REDACTED);
+  }
   return redact(clean);
 }
 
@@ -57,7 +82,7 @@ export function redactText(text: string, secrets: readonly string[]): string {
  * dependency's own object with its raw fields.
  */
 export function redactError(error: OperationsError, secrets: readonly string[]): OperationsError {
-  return new OperationsError(error.code, redactText(error.rawMessage, secrets), {
+  return new OperationsError(error.code, redactText(sourceMessage(error), secrets), {
     details: error.details.map((detail) => redactValue(detail, secrets, 0) as ErrorDetail),
     cause: error.aborted ? error.cause : safeCause(error.cause, secrets, 0),
     aborted: error.aborted,
@@ -68,23 +93,23 @@ export function redactError(error: OperationsError, secrets: readonly string[]):
 
 const MAX_DEPTH = 8;
 
-/** A copy of `value` with every string (and byte string) that holds a secret redacted. */
+/** A copy of `value` with every string (keys too) and byte string that holds a secret redacted. */
 function redactValue(value: unknown, secrets: readonly string[], depth: number): unknown {
   if (typeof value === 'string') return redactText(value, secrets);
   if (value instanceof Uint8Array) return bytesHoldSecret(value, secrets) ? new Uint8Array(0) : value;
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets, depth + 1));
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = redactValue(item, secrets, depth + 1);
+  for (const [key, item] of Object.entries(value)) {
+    copy[redactText(key, secrets)] = redactValue(item, secrets, depth + 1);
+  }
   return copy;
 }
 
-/** Bytes (an undecoded detail) in which a secret, or what the patterns catch, appears as UTF-8 or Latin-1 text. */
+/** Bytes (an undecoded detail, a binary trailer) in which a secret, or what the patterns catch, appears as text. */
 function bytesHoldSecret(bytes: Uint8Array, secrets: readonly string[]): boolean {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (secrets.some((secret) => buffer.includes(secret, 0, 'utf8'))) return true;
-  const latin1 = buffer.toString('latin1');
-  return redact(latin1) !== latin1;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return redactText(text, secrets) !== text;
 }
 
 /** A plain Error standing for `cause`, its text redacted; undefined stays undefined. */
@@ -102,20 +127,26 @@ function safeCause(cause: unknown, secrets: readonly string[], depth: number): u
   if (typeof fields.code === 'string' || typeof fields.code === 'number') target.code = fields.code;
   if (typeof fields.details === 'string') target.details = redactText(fields.details, secrets);
   const map = metadataMap(fields.metadata, secrets);
-  if (map) target.metadata = redactValue(map, secrets, 0) as Record<string, string>;
+  if (map) target.metadata = map;
   return copy;
 }
 
-/** A grpc-js Metadata (anything with `getMap()`) as a record of strings; binary values as base64. */
+/**
+ * A grpc-js Metadata (anything with `getMap()`) as a record of redacted strings, names
+ * included; binary values as base64 unless they hold a secret. `grpc-status-details-bin` is
+ * left out: the error's `details` are its decoded, redacted form.
+ */
 function metadataMap(metadata: unknown, secrets: readonly string[]): Record<string, string> | undefined {
   const getMap = (metadata as { getMap?: unknown } | null | undefined)?.getMap;
   if (typeof getMap !== 'function') return undefined;
   const map = getMap.call(metadata) as Record<string, unknown>;
   const record: Record<string, string> = {};
   for (const [key, value] of Object.entries(map)) {
-    if (typeof value === 'string') record[key] = value;
+    if (key === 'grpc-status-details-bin') continue;
+    const name = redactText(key, secrets);
+    if (typeof value === 'string') record[name] = redactText(value, secrets);
     else if (Buffer.isBuffer(value))
-      record[key] = bytesHoldSecret(value, secrets) ? REDACTED : value.toString('base64');
+      record[name] = bytesHoldSecret(value, secrets) ? REDACTED : value.toString('base64');
   }
   return record;
 }
