@@ -11,6 +11,7 @@ import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { grpcProxyChannel } from '../proxy';
 import { InFlight, closedTransportError, endedByCloseError } from '../in-flight';
+import { ClosableCredentials } from './grpc-credentials';
 import { redactError, secretsOf } from '../redact';
 import type { CloseOptions, Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
@@ -104,6 +105,7 @@ class GrpcTransport implements Transport {
   private readonly inFlight = new InFlight<grpc.ClientUnaryCall>();
   private readonly waitForReady: boolean;
   private readonly auth: CallAuth;
+  private readonly credentials: ClosableCredentials;
 
   constructor(options: GrpcTransportOptions) {
     this.rules = options.rules ?? OPTIMIZATION_V1_RULES;
@@ -111,7 +113,7 @@ class GrpcTransport implements Transport {
     const emulator = options.address === undefined ? process.env[EMULATOR_HOST_ENV] : undefined;
     const address = emulator || options.address || DEFAULT_GRPC_ADDRESS;
     const insecure = emulator ? true : options.insecure === true;
-    const credentials =
+    const base =
       options.credentials ??
       (insecure
         ? grpc.credentials.createInsecure()
@@ -120,7 +122,9 @@ class GrpcTransport implements Transport {
             toBuffer(options.clientCert?.key),
             toBuffer(options.clientCert?.cert),
           ));
-    const plaintext = options.credentials ? !options.credentials._isSecure() : insecure;
+    const plaintext = !base._isSecure();
+    // close() must be able to end connection attempts grpc-js would leave open.
+    const credentials = (this.credentials = new ClosableCredentials(base));
     this.auth = new CallAuth(emulator ? { auth: 'none' } : options, targetHosts(address), plaintext);
     const tunnel = grpcProxyChannel(address, !plaintext, { proxy: options.proxy });
     const channels = options.channels ?? 1;
@@ -204,6 +208,7 @@ class GrpcTransport implements Transport {
       (call) => call.cancel(),
       () => {
         for (const client of this.clients) client.close();
+        this.credentials.closeSilent();
       },
     );
   }
@@ -230,8 +235,29 @@ function failure(
   return redactError(fromServiceError(error), secretsOf(metadata));
 }
 
+/**
+ * A call cut below gRPC and never answered, which the REST transport sees as a reset socket
+ * (UNAVAILABLE, retried: every Operations method is safe to repeat). grpc-js (1.10-1.14)
+ * tells these apart only by text:
+ * - CANCELLED "Call cancelled": the peer reset the stream with CANCEL (a server shutting down,
+ *   a proxy whose backend died), or a dropped connection in grpc-js up to 1.11. The caller's
+ *   own abort is handled before; longrun cancels calls on no other occasion but close().
+ * - INTERNAL "... Session closed with error code N": a GOAWAY with an error, then the
+ *   connection closed.
+ * From grpc-js 1.12 a dropped connection is UNAVAILABLE already ("Connection dropped").
+ * A stream ended without a status (RST_STREAM NO_ERROR) stays INTERNAL: it looks exactly like
+ * a truncated answer, which the server may have acted on.
+ */
+function isCutConnection(error: grpc.ServiceError): boolean {
+  if (error.code === grpc.status.CANCELLED) return error.details === 'Call cancelled';
+  return error.code === grpc.status.INTERNAL && / Session closed with error code \d+$/.test(error.details);
+}
+
 /** Converts a grpc-js ServiceError, decoding `grpc-status-details-bin` when present. */
 function fromServiceError(error: grpc.ServiceError): OperationsError {
+  if (isCutConnection(error)) {
+    return new OperationsError(Code.UNAVAILABLE, `connection lost (${error.details})`, { cause: error });
+  }
   // grpc-js answers a call that ended with OK but no message as UNIMPLEMENTED "No message
   // received"; the server implemented the method and then broke the stream: INTERNAL.
   if (error.code === grpc.status.UNIMPLEMENTED && error.details === 'No message received') {

@@ -603,8 +603,9 @@ const bytesAnswer: fc.Arbitrary<GrpcAnswer> = fc.oneof(
 );
 
 /**
- * The client's HTTP/2 header-list limit is 64 KiB (Node's default; grpc-js can't raise it), and
- * the status message travels percent-encoded in a header: up to 12 bytes per character.
+ * One header field may be at most 64 KiB once HPACK-encoded (nghttp2's NGHTTP2_HD_MAX_NV, compiled
+ * into Node; grpc-js can't raise it), and the status message travels percent-encoded in one header
+ * field: up to 12 bytes per character.
  * Messages for the main property stay under it (well past the 1,024-character cap); the
  * 'past the 64 KiB header-list limit' property below goes over it.
  */
@@ -792,9 +793,12 @@ describe('gRPC: a status past the 64 KiB header-list limit (property)', () => {
     await harness.close();
   });
 
-  // Fails today, upstream: grpc-js with Node's HTTP/2 client waits for the deadline when trailers pass
-  // the 64 KiB header-list limit (grpc/grpc-node#2399), and grpc-js has no option to raise it. longrun's
-  // default 10 s deadline bounds the wait. Flip to `it` when grpc-js ends such a call at once.
+  // Fails today, upstream (grpc-js 1.14, Node 20): a header field past 64 KiB once HPACK-encoded makes
+  // nghttp2 send GOAWAY(COMPRESSION_ERROR) and stop reading, and Node's HTTP/2 client emits no event at
+  // all, so grpc-js waits for the deadline (grpc/grpc-node#2399), and the channel's next calls too until
+  // grpc-js reconnects. No channel option changes it (test/faults/grpc-edges.test.ts, section 2). The
+  // call's deadline bounds the wait (10 s by default): the call ends with DEADLINE_EXCEEDED then.
+  // Flip to `it` when grpc-js ends such a call at once.
   it.failing('still ends the call at once, and the next call on the channel gets its answer (3 runs)', async () => {
     // The message's size once percent-encoded, in bytes, and what it is made of.
     const oversized = fc.record({
