@@ -164,7 +164,7 @@ async function main() {
   const cells = selectCells(config);
   const machine = describeMachine();
   console.error(
-    `bench: ${cells.length} peer × scenario cells, ${config.rounds} rounds${config.quick ? ' (quick)' : ''}`,
+    `bench: Node ${process.version}, ${cells.length} peer × scenario cells, ${config.rounds} rounds${config.quick ? ' (quick)' : ''}`,
   );
   const sampleMs = config.quick ? BACKGROUND_SAMPLE_MS / 5 : BACKGROUND_SAMPLE_MS;
   const before = await busyCores(sampleMs);

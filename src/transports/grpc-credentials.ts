@@ -1,6 +1,15 @@
 /**
- * Channel credentials that let a gRPC transport's close() end the connection attempts
- * grpc-js leaves open. grpc-js never shuts a subchannel's connector down on close (nothing
+ * The gRPC transport's channel credentials, a wrapper of grpc-js' at the narrowest point its
+ * API allows (`SecureConnector`, experimental since grpc-js 1.13; pinned by
+ * test/faults/grpc-edges.test.ts), for two things grpc-js gets wrong:
+ *
+ * TLS to an IP address. grpc-js sends the target's host as the TLS server name even when it
+ * is an IP address, which RFC 6066 forbids: Node 20-24 warn (DEP0123), Node 26 refuses the
+ * connection. For TLS that longrun set up itself (system or given roots, a client certificate)
+ * to a single IP address, the handshake is longrun's: no server name, the certificate still
+ * checked against the IP (its IP SAN), ALPN h2, as grpc-js does otherwise.
+ *
+ * close(), which must end the connection attempts grpc-js leaves open. grpc-js never shuts a subchannel's connector down on close (nothing
  * calls `Http2SubchannelConnector.shutdown()`), and neither the TLS handshake nor the wait for
  * the server's SETTINGS has a timeout: a socket to a server that accepted TCP and never spoke
  * HTTP/2 outlived close() until the server closed it (with TLS, it kept the process alive).
@@ -8,7 +17,14 @@
  * test/faults/grpc-edges.test.ts).
  */
 import type { Socket } from 'node:net';
+import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+
+/** TLS longrun does itself: to `ip`, with this context (roots, client certificate). */
+export interface IpTls {
+  readonly ip: string;
+  readonly secureContext: SecureContext;
+}
 
 interface Attempt {
   readonly tcp: Socket;
@@ -20,7 +36,10 @@ export class ClosableCredentials extends grpc.ChannelCredentials {
   private readonly attempts = new Set<Attempt>();
   private closed = false;
 
-  constructor(private readonly inner: grpc.ChannelCredentials) {
+  constructor(
+    private readonly inner: grpc.ChannelCredentials,
+    private readonly ipTls?: IpTls,
+  ) {
     super();
   }
 
@@ -48,11 +67,13 @@ export class ClosableCredentials extends grpc.ChannelCredentials {
         const attempt: Attempt = { tcp };
         this.attempts.add(attempt);
         tcp.once('close', () => this.attempts.delete(attempt));
-        const result = await connector.connect(tcp);
+        const result = this.ipTls ? await handshake(tcp, this.ipTls) : await connector.connect(tcp);
         attempt.http2 = result.socket;
         return result;
       },
-      waitForReady: () => connector.waitForReady(),
+      // grpc-js may try to reconnect a closed channel's subchannel once its backoff ends (when a call
+      // asked for a connection while it was failing): refused here, before any socket or proxy tunnel.
+      waitForReady: () => (this.closed ? Promise.reject(new Error('transport is closed')) : connector.waitForReady()),
       getCallCredentials: () => connector.getCallCredentials(),
       destroy: () => connector.destroy(),
     };
@@ -73,4 +94,22 @@ export class ClosableCredentials extends grpc.ChannelCredentials {
       }
     }
   }
+}
+
+/**
+ * A TLS handshake over `tcp` to an IP address: no server name (RFC 6066), the server's
+ * certificate checked against the IP by Node's default `checkServerIdentity`, ALPN h2.
+ */
+function handshake(tcp: Socket, { ip, secureContext }: IpTls): Promise<grpc.experimental.SecureConnectResult> {
+  return new Promise((resolve, reject) => {
+    const socket: TLSSocket = tlsConnect({ socket: tcp, host: ip, secureContext, ALPNProtocols: ['h2'] }, () => {
+      if (!socket.authorized) {
+        reject(socket.authorizationError);
+        socket.destroy();
+        return;
+      }
+      resolve({ socket, secure: true });
+    });
+    socket.once('error', reject);
+  });
 }

@@ -3,6 +3,8 @@
  * ts-proto codecs. grpc-js' callback API is wrapped once, here, into an
  * AbortSignal-aware promise; its failures become OperationsError here and nowhere else.
  */
+import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { Code, OperationsError, abortedError, detailsFromStatusBytes, isCode, type ErrorDetail } from '../errors';
 import { grpcMethods, type MethodKey, type ResponseOf } from '../proto';
@@ -11,7 +13,7 @@ import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { grpcProxyChannel } from '../proxy';
 import { InFlight, closedTransportError, endedByCloseError } from '../in-flight';
-import { ClosableCredentials } from './grpc-credentials';
+import { ClosableCredentials, type IpTls } from './grpc-credentials';
 import { redactError, secretsOf } from '../redact';
 import type { CloseOptions, Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
@@ -123,8 +125,12 @@ class GrpcTransport implements Transport {
             toBuffer(options.clientCert?.cert),
           ));
     const plaintext = !base._isSecure();
-    // close() must be able to end connection attempts grpc-js would leave open.
-    const credentials = (this.credentials = new ClosableCredentials(base));
+    // close() must be able to end connection attempts grpc-js would leave open; TLS that longrun
+    // set up to one IP address is longrun's own handshake (grpc-js would send the IP as server name).
+    const credentials = (this.credentials = new ClosableCredentials(
+      base,
+      options.credentials || plaintext ? undefined : ipTls(address, options),
+    ));
     this.auth = new CallAuth(emulator ? { auth: 'none' } : options, targetHosts(address), plaintext);
     const tunnel = grpcProxyChannel(address, !plaintext, { proxy: options.proxy });
     const channels = options.channels ?? 1;
@@ -294,6 +300,22 @@ export function pushback(metadata: grpc.Metadata | undefined): number | undefine
   if (value === undefined) return undefined;
   const text = String(value);
   return /^\d{1,10}$/.test(text) ? Number(text) : -1;
+}
+
+/**
+ * The TLS longrun does itself for a target that is one IP address (`127.0.0.1:443`,
+ * `[::1]:443`, `ipv4:10.0.0.1:443`), unless `grpc.ssl_target_name_override` names the
+ * server; undefined for a name (grpc-js' own TLS sends it as server name, as it should).
+ */
+function ipTls(address: string, options: GrpcTransportOptions): IpTls | undefined {
+  const hosts = targetHosts(address);
+  const ip = hosts.length === 1 ? (hosts[0] as string) : '';
+  if (isIP(ip) === 0 || options.channelOptions?.['grpc.ssl_target_name_override'] !== undefined) return undefined;
+  const secureContext = createSecureContext({
+    ...(options.rootCerts !== undefined && { ca: options.rootCerts }),
+    ...(options.clientCert && { cert: options.clientCert.cert, key: options.clientCert.key }),
+  });
+  return { ip, secureContext };
 }
 
 function toBuffer(value: Buffer | string | undefined): Buffer | null {

@@ -375,22 +375,65 @@ function parseGoogleError(text: string, types: TypeRegistry): GoogleError | unde
   };
 }
 
+/**
+ * What longrun says of a connection failure, by the codes of the error and its causes (the
+ * socket's, DNS's and TLS' from Node, undici's own), never by their wording, which changes
+ * between Node and undici versions. Node's original stays in `cause`.
+ */
+const CONNECTION_FAILURES: Readonly<Record<string, string>> = {
+  ECONNRESET: 'connection reset by the server',
+  EPIPE: 'connection reset by the server',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CLOSED: 'connection closed',
+  ECONNREFUSED: 'connection refused',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ERR_TLS_CERT_ALTNAME_INVALID: "TLS: the server's certificate is not for this host",
+  CERT_HAS_EXPIRED: "TLS: the server's certificate has expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "TLS: the server's certificate is not trusted",
+  SELF_SIGNED_CERT_IN_CHAIN: "TLS: the server's certificate is not trusted",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "TLS: the server's certificate is not trusted",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "TLS: the server's certificate is not trusted",
+};
+
+/** The string `code`s of an error and its causes, outermost first. */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
 /** undici's, the socket's and TLS' failures: the connection is at fault, so UNAVAILABLE (retryable). */
-function fromNetworkError(error: unknown): OperationsError {
-  const code = (error as { code?: unknown } | null)?.code;
-  const text = error instanceof Error ? error.message : String(error);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new OperationsError(Code.DEADLINE_EXCEEDED, `no answer in time: ${text}`, { cause: error });
+export function fromNetworkError(error: unknown): OperationsError {
+  const codes = errorCodes(error);
+  const outer = codes[0];
+  if (outer === 'UND_ERR_HEADERS_TIMEOUT' || outer === 'UND_ERR_BODY_TIMEOUT') {
+    return new OperationsError(Code.DEADLINE_EXCEEDED, `no answer in time (${outer})`, { cause: error });
   }
   // A bad argument (a header value undici refuses) is the caller's, and nothing was sent.
-  if (typeof code === 'string' && (code === 'UND_ERR_INVALID_ARG' || code.startsWith('ERR_INVALID'))) {
-    return new OperationsError(Code.INVALID_ARGUMENT, text, { cause: error, local: true });
+  if (outer !== undefined && (outer === 'UND_ERR_INVALID_ARG' || outer.startsWith('ERR_INVALID'))) {
+    return new OperationsError(Code.INVALID_ARGUMENT, error instanceof Error ? error.message : String(error), {
+      cause: error,
+      local: true,
+    });
   }
-  // Socket, DNS, TLS (certificate) and undici's own connection errors all carry a code.
-  if (typeof code === 'string') {
-    return new OperationsError(Code.UNAVAILABLE, `connection failed: ${text}`, { cause: error });
+  // Socket, DNS, TLS (certificate) and undici's own connection errors all carry a code: the
+  // innermost known one says best what happened (undici's "socket closed" wraps Node's reset).
+  if (outer !== undefined) {
+    const known = [...codes].reverse().find((code) => Object.hasOwn(CONNECTION_FAILURES, code));
+    const what = known === undefined ? 'connection failed' : CONNECTION_FAILURES[known];
+    const code = known ?? outer;
+    return new OperationsError(Code.UNAVAILABLE, `${what} (${code})`, { cause: error });
   }
-  return new OperationsError(Code.INTERNAL, text, { cause: error });
+  return new OperationsError(Code.INTERNAL, error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 let cachedVersion: string | undefined;
