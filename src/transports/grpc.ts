@@ -249,15 +249,25 @@ function failure(
  *   a proxy whose backend died), or a dropped connection in grpc-js up to 1.11. The caller's
  *   own abort is handled before; longrun cancels calls on no other occasion but close().
  * - INTERNAL "... Session closed with error code N": a GOAWAY with an error, then the
- *   connection closed.
+ *   connection closed; INTERNAL "... The session has been destroyed": the call met a
+ *   connection already gone and was never sent.
  * From grpc-js 1.12 a dropped connection is UNAVAILABLE already ("Connection dropped").
  * A stream ended without a status (RST_STREAM NO_ERROR) stays INTERNAL: it looks exactly like
  * a truncated answer, which the server may have acted on.
  */
 function isCutConnection(error: grpc.ServiceError): boolean {
   if (error.code === grpc.status.CANCELLED) return error.details === 'Call cancelled';
-  return error.code === grpc.status.INTERNAL && / Session closed with error code \d+$/.test(error.details);
+  return (
+    error.code === grpc.status.INTERNAL &&
+    (/ Session closed with error code \d+$/.test(error.details) || error.details.endsWith(SESSION_DESTROYED))
+  );
 }
+
+/**
+ * The end of grpc-js' message for a call picked onto an HTTP/2 session Node had already
+ * destroyed (seen on Node 26 after a protocol error): the stream was never opened.
+ */
+const SESSION_DESTROYED = 'The session has been destroyed';
 
 /** Converts a grpc-js ServiceError, decoding `grpc-status-details-bin` when present. */
 function fromServiceError(error: grpc.ServiceError): OperationsError {

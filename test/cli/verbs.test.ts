@@ -1,7 +1,9 @@
 /** The `longrun` verbs on operations, run as a subprocess against the emulator, over both transports. */
 import { Code } from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
+import * as path from 'node:path';
 import { runLongrun } from '../helpers/cli';
+import { makeTestPki, type TestPki } from '../helpers/tls';
 import {
   NAME as FAULT_NAME,
   startGrpcFaultServer,
@@ -182,5 +184,70 @@ describe.each(['grpc', 'rest'] as const)('--timeout is the whole wait, over %s (
     expect(result.code).toBe(1);
     expect(lines(result.stdout)[0]).toMatchObject({ name: FAULT_NAME, code: Code.DEADLINE_EXCEEDED });
     expect(elapsed).toBeLessThan(8_000);
+  });
+});
+
+describe('TLS to an IP address (a certificate for 127.0.0.1), on every Node version', () => {
+  // Node 26 refuses a TLS server name that is an IP address (RFC 6066) and Node 20-24 warn about
+  // it (DEP0123): longrun sends none for an IP and still checks the certificate against the IP.
+  let pki: TestPki;
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    pki = makeTestPki();
+    emulator = await startEmulator({ seed: 1, tls: { cert: pki.serverCert, key: pki.serverKey } });
+  });
+  afterAll(async () => {
+    await emulator.close();
+    pki.cleanup();
+  });
+
+  it.each([
+    ['grpc', () => emulator.grpcAddress],
+    ['rest', () => emulator.httpUrl.replace('http://', 'https://')],
+  ])('longrun get over %s works, with no warning', async (transport, endpoint) => {
+    const caFile = path.join(pki.dir, 'ca.crt');
+    const result = await runLongrun([
+      'get',
+      'projects/demo/operations/op-1',
+      '--endpoint',
+      endpoint(),
+      '--transport',
+      transport,
+      '--ca-cert',
+      caFile,
+      '--no-auth',
+      '--json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)[0]).toMatchObject({ name: 'projects/demo/operations/op-1' });
+  });
+
+  it('a certificate without the IP is refused (the IP is checked, not skipped)', async () => {
+    const other = makeTestPki([], 'localhost');
+    try {
+      const elsewhere = await startEmulator({ seed: 1, tls: { cert: other.serverCert, key: other.serverKey } });
+      try {
+        const result = await runLongrun([
+          'get',
+          'projects/demo/operations/op-1',
+          '--endpoint',
+          elsewhere.grpcAddress,
+          '--ca-cert',
+          path.join(other.dir, 'ca.crt'),
+          '--no-auth',
+          '--timeout',
+          '3s',
+          '--json',
+        ]);
+        expect(result.code).toBe(1);
+        expect(lines(result.stdout)[0]).toMatchObject({ code: Code.UNAVAILABLE });
+      } finally {
+        await elsewhere.close();
+      }
+    } finally {
+      other.cleanup();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A CA and a server certificate for 127.0.0.1 and localhost (and `extraDnsNames`, default
- * none), made at test time with openssl.
+ * none), made at test time with openssl. `only: 'localhost'` leaves 127.0.0.1 out (a
+ * certificate that doesn't hold the IP a client connects to).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ export interface TestPki {
   cleanup(): void;
 }
 
-export function makeTestPki(extraDnsNames: readonly string[] = []): TestPki {
+export function makeTestPki(extraDnsNames: readonly string[] = [], only?: 'localhost'): TestPki {
   const dir = mkdtempSync(path.join(tmpdir(), 'longrun-pki-'));
   const file = (name: string): string => path.join(dir, name);
   const openssl = (...args: string[]): void => {
@@ -48,7 +49,11 @@ export function makeTestPki(extraDnsNames: readonly string[] = []): TestPki {
     '-out',
     file('server.csr'),
   );
-  const names = ['IP:127.0.0.1', 'DNS:localhost', ...extraDnsNames.map((name) => `DNS:${name}`)];
+  const names = [
+    ...(only === 'localhost' ? [] : ['IP:127.0.0.1']),
+    'DNS:localhost',
+    ...extraDnsNames.map((name) => `DNS:${name}`),
+  ];
   writeFileSync(file('ext.cnf'), `subjectAltName=${names.join(',')}\n`);
   openssl(
     'x509',

@@ -14,6 +14,7 @@ import { sanitizeText } from '../../src/errors';
 import { encodeStatus, type Operation } from '../../src/proto';
 import { Operation as PbOperation } from '../../generated/google/longrunning/operations';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server';
+import { OVERSIZED_HEADER_FAILS_NEXT_CALL, OVERSIZED_HEADER_HANGS } from '../helpers/upstream';
 
 const NAME = 'projects/p/operations/o';
 const GET_OPERATION_PATH = '/google.longrunning.Operations/GetOperation';
@@ -793,41 +794,52 @@ describe('gRPC: a status past the 64 KiB header-list limit (property)', () => {
     await harness.close();
   });
 
-  // Fails today, upstream (grpc-js 1.14, Node 20): a header field past 64 KiB once HPACK-encoded makes
-  // nghttp2 send GOAWAY(COMPRESSION_ERROR) and stop reading, and Node's HTTP/2 client emits no event at
-  // all, so grpc-js waits for the deadline (grpc/grpc-node#2399), and the channel's next calls too until
-  // grpc-js reconnects. No channel option changes it (test/faults/grpc-edges.test.ts, section 2). The
-  // call's deadline bounds the wait (10 s by default): the call ends with DEADLINE_EXCEEDED then.
-  // Flip to `it` when grpc-js ends such a call at once.
-  it.failing('still ends the call at once, and the next call on the channel gets its answer (3 runs)', async () => {
-    // The message's size once percent-encoded, in bytes, and what it is made of.
-    const oversized = fc.record({
-      code: fc.integer({ min: 1, max: 16 }),
-      unit: fc.constantFrom('x', 'é', '😀', 'a b'),
-      bytes: fc.integer({ min: 80 * 1024, max: 160 * 1024 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(oversized, async ({ code, unit, bytes }) => {
-        const message = unit.repeat(Math.ceil(bytes / encodeURI(unit).length));
-        const big: GrpcAnswer = { kind: 'status', code, message, detailsBin: undefined, pushback: undefined };
-        expectSafeOutcome(await callGrpc(harness, big), GRPC_DEADLINE);
-        const small = {
-          kind: 'status',
-          code: 5,
-          message: 'not found',
-          detailsBin: undefined,
-          pushback: undefined,
-        } as const;
-        const after = expectSafeOutcome(await callGrpc(harness, small), GRPC_DEADLINE);
-        if (after) expectServerStatus(after, small);
-      }),
-      {
-        numRuns: 3,
-        // A failure waits for the deadline: report the first one without shrinking.
-        endOnFailure: true,
-        // Found by this property: any status message over ~64 KiB once encoded (grpc/grpc-node#2399).
-        examples: [[{ code: 5, unit: 'x', bytes: 80 * 1024 }]],
-      },
-    );
-  });
+  // On Node 20 this fails, upstream: a header field past 64 KiB once HPACK-encoded makes nghttp2 send
+  // GOAWAY(COMPRESSION_ERROR) and stop reading, and Node 20's HTTP/2 client emits no event at all, so
+  // grpc-js waits for the deadline (grpc/grpc-node#2399), and the channel's next calls too until grpc-js
+  // reconnects; no channel option changes it. The call's deadline bounds the wait (10 s by default): the
+  // call ends with DEADLINE_EXCEEDED then. Node 22 and later end the call at once (INTERNAL) and the next
+  // call gets its answer. test/helpers/upstream.ts says which versions; test/faults/grpc-edges.test.ts,
+  // section 2, shows each version's behaviour.
+  (OVERSIZED_HEADER_HANGS ? it.failing : it)(
+    `still ends the call at once, and the channel's next calls get their answer (3 runs; Node ${process.version})`,
+    async () => {
+      // The message's size once percent-encoded, in bytes, and what it is made of.
+      const oversized = fc.record({
+        code: fc.integer({ min: 1, max: 16 }),
+        unit: fc.constantFrom('x', 'é', '😀', 'a b'),
+        bytes: fc.integer({ min: 80 * 1024, max: 160 * 1024 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(oversized, async ({ code, unit, bytes }) => {
+          const message = unit.repeat(Math.ceil(bytes / encodeURI(unit).length));
+          const big: GrpcAnswer = { kind: 'status', code, message, detailsBin: undefined, pushback: undefined };
+          expectSafeOutcome(await callGrpc(harness, big), GRPC_DEADLINE);
+          const small = {
+            kind: 'status',
+            code: 5,
+            message: 'not found',
+            detailsBin: undefined,
+            pushback: undefined,
+          } as const;
+          // On Node 24 and 26 the next call may meet the destroyed session: UNAVAILABLE, never sent (a retry's
+          // business; the harness makes one attempt per call), and the one after it reconnects.
+          let after = expectSafeOutcome(await callGrpc(harness, small), GRPC_DEADLINE);
+          for (let i = 0; OVERSIZED_HEADER_FAILS_NEXT_CALL && i < 3 && after?.code === Code.UNAVAILABLE; i++) {
+            expect(after.rawMessage).toMatch(/The session has been destroyed\)$/);
+            await new Promise((resolve) => setTimeout(resolve, 20)); // as a retry's backoff would
+            after = expectSafeOutcome(await callGrpc(harness, small), GRPC_DEADLINE);
+          }
+          if (after) expectServerStatus(after, small);
+        }),
+        {
+          numRuns: 3,
+          // A failure waits for the deadline: report the first one without shrinking.
+          endOnFailure: true,
+          // Found by this property: any status message over ~64 KiB once encoded (grpc/grpc-node#2399).
+          examples: [[{ code: 5, unit: 'x', bytes: 80 * 1024 }]],
+        },
+      );
+    },
+  );
 });
