@@ -27,7 +27,12 @@ export interface GrpcTransportOptions extends CredentialOptions, TlsOptions {
   readonly address?: string;
   /** Plaintext (no TLS). Default false. Ignored when `credentials` is given. */
   readonly insecure?: boolean;
-  /** The channel's credentials, when longrun's TLS options aren't enough (overrides them and `insecure`). */
+  /**
+   * The channel's credentials, when longrun's TLS options aren't enough (overrides them and
+   * `insecure`). Their TLS handshake is grpc-js' own: to an IP address it sends the IP as
+   * server name, which Node 26 refuses; longrun's own TLS options (`rootCerts`, `clientCert`)
+   * don't.
+   */
   readonly credentials?: grpc.ChannelCredentials;
   /**
    * Wait for the channel to connect (until the call's deadline) instead of failing fast with
