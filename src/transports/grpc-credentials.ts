@@ -110,6 +110,7 @@ function handshake(tcp: Socket, { ip, secureContext }: IpTls): Promise<grpc.expe
       }
       resolve({ socket, secure: true });
     });
-    socket.once('error', reject);
+    // Kept for the socket's life, as grpc-js' own connector does: a later error must not go unheard.
+    socket.on('error', reject);
   });
 }
