@@ -1,8 +1,16 @@
-/** The client the command's common flags describe. */
+/**
+ * The client the command's common flags describe, and the checks of those flags that come
+ * first: conflicting flags, an endpoint that can't be right, a token file that can't be read
+ * are usage errors (exit 2) before anything is sent.
+ */
 import { OperationsClient } from '../client';
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { EMULATOR_HOST_ENV, type AuthLike } from '../auth';
 import { createGrpcTransport } from '../transports/grpc';
 import { createRestTransport } from '../transports/rest';
+import { endpointProblem } from './endpoint';
+import { UsageError, plainReason, readToken } from './files';
 
 export interface ConnectionFlags {
   /** host:port (gRPC) or a URL (REST; host:port alone gets https://, or http:// with --insecure). */
@@ -12,6 +20,8 @@ export interface ConnectionFlags {
   /** Each call's deadline, in ms. */
   readonly callTimeout?: number;
   readonly apiKey?: string;
+  /** A file holding a bearer token (`-`: standard input), sent as `authorization: Bearer <token>`. */
+  readonly accessTokenFile?: string;
   readonly quotaProject?: string;
   /** A PEM file of root certificates to trust. */
   readonly caCert?: string;
@@ -19,12 +29,73 @@ export interface ConnectionFlags {
   readonly auth?: boolean;
 }
 
-export function connect(flags: ConnectionFlags): OperationsClient {
+/** The flags once checked, with the token of `--access-token-file` read (kept out of every message). */
+export interface Connection extends ConnectionFlags {
+  readonly token?: string;
+  /** The certificates of `--ca-cert`, read. */
+  readonly rootCerts?: Buffer;
+}
+
+/**
+ * Checks the flags that can be wrong without sending anything, throwing a UsageError of one
+ * line: conflicting credentials, `--insecure` with an https:// endpoint or without an
+ * endpoint, an endpoint that isn't of its transport's form.
+ */
+export function checkConnectionFlags(flags: ConnectionFlags): void {
+  const conflict = credentialConflict(flags);
+  if (conflict !== undefined) throw new UsageError(conflict);
+  const { endpoint, transport, insecure } = flags;
+  if (endpoint !== undefined) {
+    const problem = endpointProblem(endpoint, transport);
+    if (problem !== undefined) throw new UsageError(problem);
+    if (insecure && /^https:\/\//i.test(endpoint)) {
+      throw new UsageError('--insecure with an https:// endpoint: use http:// for plaintext, or drop --insecure');
+    }
+  } else if (insecure && !process.env[EMULATOR_HOST_ENV]) {
+    const example = transport === 'rest' ? 'http://localhost:8080' : 'localhost:50051';
+    throw new UsageError(
+      `--insecure needs --endpoint (e.g. ${example}) or ${EMULATOR_HOST_ENV}: the default endpoint is TLS only`,
+    );
+  }
+}
+
+/** Two ways of giving credentials at once, as one line; undefined when there is none. */
+function credentialConflict(flags: ConnectionFlags): string | undefined {
+  const given = [
+    flags.auth === false && '--no-auth',
+    flags.apiKey !== undefined && '--api-key',
+    flags.accessTokenFile !== undefined && '--access-token-file',
+  ].filter((flag): flag is string => flag !== false);
+  return given.length > 1
+    ? `${given.join(' and ')} can't be used together: choose one way to authenticate, or none`
+    : undefined;
+}
+
+/** Checks the flags (see {@link checkConnectionFlags}) and reads the token file; UsageError on a problem. */
+export async function prepareConnection(flags: ConnectionFlags, stdin?: Readable): Promise<Connection> {
+  checkConnectionFlags(flags);
+  const token = flags.accessTokenFile === undefined ? undefined : await readToken(flags.accessTokenFile, stdin);
+  const rootCerts = flags.caCert === undefined ? undefined : await readCaCert(flags.caCert);
+  return { ...flags, ...(token !== undefined && { token }), ...(rootCerts !== undefined && { rootCerts }) };
+}
+
+/** The PEM file of `--ca-cert`; a file that can't be read is a UsageError naming it. */
+async function readCaCert(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read --ca-cert ${file}: ${plainReason(error)}`);
+  }
+}
+
+/** The client of checked flags (see {@link prepareConnection}). */
+export function connect(flags: Connection): OperationsClient {
   const insecure = flags.insecure === true;
   const security = {
     ...(flags.apiKey !== undefined && { apiKey: flags.apiKey }),
     ...(flags.auth === false && { auth: 'none' as const }),
-    ...(flags.caCert !== undefined && { rootCerts: readFileSync(flags.caCert) }),
+    ...(flags.token !== undefined && { auth: bearer(flags.token) }),
+    ...(flags.rootCerts !== undefined && { rootCerts: flags.rootCerts }),
   };
   // Without --endpoint, LONGRUN_EMULATOR_HOST (when set) or the production endpoint.
   const transport =
@@ -46,6 +117,12 @@ export function connect(flags: ConnectionFlags): OperationsClient {
   });
 }
 
+/** An auth client that gives one fixed bearer token. */
+function bearer(token: string): AuthLike {
+  const headers = { authorization: `Bearer ${token}` };
+  return { getRequestHeaders: () => Promise.resolve(headers) };
+}
+
 function restUrl(endpoint: string, insecure: boolean): string {
-  return /^https?:\/\//.test(endpoint) ? endpoint : `${insecure ? 'http' : 'https'}://${endpoint}`;
+  return /^https?:\/\//i.test(endpoint) ? endpoint : `${insecure ? 'http' : 'https'}://${endpoint}`;
 }

@@ -1,11 +1,13 @@
 /**
  * The `longrun` command: `get`, `list`, `delete`, `wait`, `cancel` on operations, `emulator`
- * (serve scripted operations) and `demo` (the main job on the embedded emulator, what
- * `npm start` runs). Exit codes: 0 done, 1 a call failed, 2 usage or invalid names, 130 Ctrl-C.
+ * (serve scripted operations), `demo` (the main job on the embedded emulator, what
+ * `npm start` runs) and `completion` (a bash or zsh completion script). Exit codes: 0 done,
+ * 1 a call failed, 2 usage or invalid names, 130 Ctrl-C.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { CANCEL_MODES } from '../emulator/store';
 import { count, duration, port, positive } from './args';
+import { SHELLS, completionScript, type Shell } from './completion';
 import { stdio, type Output } from './output';
 import {
   EXIT_FAILED,
@@ -27,6 +29,7 @@ interface RawFlags {
   transport: 'grpc' | 'rest';
   insecure?: boolean;
   apiKey?: string;
+  accessTokenFile?: string;
   quotaProject?: string;
   caCert?: string;
   auth: boolean;
@@ -49,6 +52,10 @@ function withCommonFlags(command: Command): Command {
     .option('--json', 'one JSON object per line')
     .option('--quiet', 'print only what failed')
     .option('--api-key <key>', 'send this API key (x-goog-api-key) instead of Application Default Credentials')
+    .option(
+      '--access-token-file <file>',
+      'send the bearer token in this file (- for standard input) instead of Application Default Credentials',
+    )
     .option('--quota-project <project>', 'bill quota to this project (x-goog-user-project)')
     .option('--ca-cert <file>', 'trust this PEM CA instead of the system roots')
     .option('--no-auth', 'send no credentials');
@@ -146,6 +153,14 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     .action(async () => {
       const { runDemo } = loadServe();
       exitCode = await runDemo(io);
+    });
+
+  program
+    .command('completion')
+    .description('Print a completion script: source <(longrun completion bash), or zsh.')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(SHELLS))
+    .action((shell: Shell) => {
+      io.out(completionScript(program, shell));
     });
 
   try {

@@ -26,7 +26,30 @@ export function operationLine(operation: Operation): string {
 
 /** An error as a JSON line: `{"name", "code", "status", "message"}`. */
 export function errorLine(name: string, error: OperationsError): string {
-  return JSON.stringify({ name, code: error.code, status: codeName(error.code), message: error.rawMessage });
+  return JSON.stringify({
+    name,
+    code: error.code,
+    status: codeName(error.code),
+    message: tidyMessage(error.rawMessage),
+  });
+}
+
+/** An error for a person: `STATUS: message`. */
+export function errorText(error: OperationsError): string {
+  return `${codeName(error.code)}: ${tidyMessage(error.rawMessage)}`;
+}
+
+/**
+ * An error message without grpc-js' internal text that adds nothing: an empty trailing
+ * `Resolution note:`, a `Last error: null`, the `Error: ` of a quoted error. The command's
+ * output only: the library's errors keep grpc-js' text as it came.
+ */
+export function tidyMessage(message: string): string {
+  return message
+    .replace(/\s*Resolution note:\s*$/, '')
+    .replace(/\s*Last error: (null|undefined)\.?(?=\s|$)/, '')
+    .replace(/(Last error: )(?:[A-Za-z]*Error: )+/, '$1')
+    .trim();
 }
 
 /** One operation for a person: name, state and, when done, how it ended. */

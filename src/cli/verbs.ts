@@ -1,10 +1,13 @@
 /** The command's verbs on operations: get, list, delete, wait, cancel. Each resolves to its exit code. */
 import type { CancelOutcome, OperationsClient } from '../client';
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import type { Options as BarOptions, Params as BarParams } from 'cli-progress';
 import { Code, OperationsError, codeName } from '../errors';
-import { connect, type ConnectionFlags } from './connect';
-import { describeOperation, errorLine, operationLine, stdio, type Output } from './output';
+import { checkConnectionFlags, connect, prepareConnection, type Connection, type ConnectionFlags } from './connect';
+import { UsageError, openNames } from './files';
+import { describeOperation, errorLine, errorText, operationLine, stdio, tidyMessage, type Output } from './output';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -18,6 +21,20 @@ export interface CommonFlags extends ConnectionFlags {
   readonly timeout?: number;
 }
 
+/**
+ * Runs `setup`, the checks and reads that come before any call; a UsageError prints its one
+ * line and gives EXIT_USAGE (a number), anything else is thrown on.
+ */
+async function beforeAnyCall<T extends object>(io: Output, setup: () => Promise<T>): Promise<T | number> {
+  try {
+    return await setup();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`longrun: ${error.message}`);
+    return EXIT_USAGE;
+  }
+}
+
 /** Runs `work` with a client, closing it after; a failure prints one line and gives its exit code. */
 async function withClient(
   flags: CommonFlags,
@@ -25,13 +42,15 @@ async function withClient(
   name: string,
   work: (client: OperationsClient) => Promise<number>,
 ): Promise<number> {
-  const client = connect(flags);
+  const connection = await beforeAnyCall(io, () => prepareConnection(flags));
+  if (typeof connection === 'number') return connection;
+  const client = connect(connection);
   try {
     return await work(client);
   } catch (error) {
     const e = OperationsError.from(error);
     if (flags.json) io.out(errorLine(name, e));
-    else io.err(`longrun: ${name}: ${e.message}`);
+    else io.err(`longrun: ${name}: ${errorText(e)}`);
     return e.local && e.code === Code.INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILED;
   } finally {
     await client.close();
@@ -101,9 +120,9 @@ export function cancelLine(
 ): CancelLine {
   if (result === 'requested' || result === 'not-attempted') return { name, outcome: result };
   if (result instanceof OperationsError)
-    return { name, outcome: 'error', code: result.code, message: result.rawMessage };
+    return { name, outcome: 'error', code: result.code, message: tidyMessage(result.rawMessage) };
   if (result.outcome === 'failed' || result.outcome === 'unsupported') {
-    return { name, outcome: result.outcome, code: result.error.code, message: result.error.rawMessage };
+    return { name, outcome: result.outcome, code: result.error.code, message: tidyMessage(result.error.rawMessage) };
   }
   return { name, outcome: result.outcome };
 }
@@ -152,7 +171,9 @@ export const GRACE_MS = 5_000;
  * for a few seconds, writes `not-attempted` for the rest, prints a summary (exit 130).
  */
 export async function cancelVerb(names: readonly string[], flags: CancelFlags, io: Output): Promise<number> {
-  const client = connect(flags);
+  const setup = await beforeAnyCall(io, () => prepareCancel(flags));
+  if (typeof setup === 'number') return setup;
+  const client = connect(setup.connection);
   const stop = new AbortController();
   const abort = new AbortController();
   let grace: NodeJS.Timeout | undefined;
@@ -169,7 +190,7 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
   const progress = flags.json && !process.stdout.isTTY ? undefined : await openProgress(io, names.length, flags.from);
   try {
     const skip = flags.skipDone === undefined ? undefined : await doneNames(flags.skipDone);
-    const input = nameSource(names, flags.from, skip, (name) => {
+    const input = nameSource(names, setup.source, skip, (name) => {
       counts['skipped'] = (counts['skipped'] ?? 0) + 1;
       return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
     });
@@ -201,14 +222,14 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
     process.off('SIGINT', onSigint);
     clearTimeout(grace);
     progress?.stop();
+    closeSource(setup.source);
     await client.close();
   }
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   if (!flags.quiet) {
-    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
     const parts = Object.entries(counts).map(([outcome, n]) => `${n} ${outcome}`);
     io.err(
-      `cancel: ${total} name${total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'} (${Math.round(total / seconds)}/s)`,
+      `cancel: ${total} name${total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'} (${formatRate(total, Date.now() - started)}/s)`,
     );
   }
   if (stop.signal.aborted) return EXIT_INTERRUPTED;
@@ -216,24 +237,46 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
   return failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/** The names to cancel: the arguments, then the lines of `from` (a file, or `-` for stdin), read lazily. */
+/**
+ * What `cancel` needs before its first call, in the order a person fixes them: the flags
+ * (conflicts, endpoint), `--from`'s file opened, the token read. UsageError on a problem.
+ */
+async function prepareCancel(flags: CancelFlags): Promise<{ connection: Connection; source: Readable | undefined }> {
+  checkConnectionFlags(flags);
+  if (flags.from === '-' && flags.accessTokenFile === '-') {
+    throw new UsageError('--from - and --access-token-file - both read standard input: give the token in a file');
+  }
+  const source = flags.from === undefined ? undefined : await openNames(flags.from);
+  try {
+    return { connection: await prepareConnection(flags), source };
+  } catch (error) {
+    closeSource(source);
+    throw error;
+  }
+}
+
+/** Closes the stream of `--from` (a file's; standard input stays open). */
+function closeSource(source: Readable | undefined): void {
+  if (source !== undefined && source !== process.stdin) source.destroy();
+}
+
+/** The names to cancel: the arguments, then the lines of `source` (`--from`'s file or stdin), read lazily. */
 async function* nameSource(
   names: readonly string[],
-  from: string | undefined,
+  source: Readable | undefined,
   skip: ReadonlySet<string> | undefined,
   onSkip: (name: string) => Promise<void>,
 ): AsyncGenerator<string> {
   const all = async function* (): AsyncGenerator<string> {
     yield* names;
-    if (from === undefined) return;
-    const stream = from === '-' ? process.stdin : createReadStream(from);
+    if (source === undefined) return;
     try {
-      for await (const line of readLines(stream)) {
+      for await (const line of readLines(source)) {
         const name = line.trim();
         if (name !== '' && !name.startsWith('#')) yield name;
       }
     } finally {
-      if (stream !== process.stdin) stream.destroy();
+      closeSource(source);
     }
   };
   for await (const name of all()) {
@@ -280,6 +323,30 @@ interface Progress {
   stop(): void;
 }
 
+/**
+ * A rate for people: whole numbers from 10 a second, two significant digits below (a run of
+ * 3 names in 10 s is `0.3/s`, not `0/s`).
+ */
+export function formatRate(count: number, ms: number): string {
+  const perSecond = (count * 1000) / Math.max(1, ms);
+  return perSecond >= 10 || perSecond === 0 ? String(Math.round(perSecond)) : String(Number(perSecond.toPrecision(2)));
+}
+
+/**
+ * cli-progress' own formatter with `{rate}` computed as the bar is drawn, from the bar's own
+ * count and clock: a payload rate would only change with a result, and stay at its start value
+ * (0) through the first slow calls of a --wait.
+ */
+function withRate(format: string): (options: BarOptions, params: BarParams, payload: object) => string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Format } = require('cli-progress') as typeof import('cli-progress');
+  return (options, params, payload) =>
+    Format.Formatter({ ...options, format }, params, {
+      ...payload,
+      rate: formatRate(params.value, (params.stopTime ?? Date.now()) - params.startTime),
+    });
+}
+
 /** A progress bar on stderr, only when stderr is a terminal. */
 async function openProgress(io: Output, named: number, from: string | undefined): Promise<Progress | undefined> {
   if (!process.stderr.isTTY || io !== stdio) return undefined;
@@ -289,23 +356,23 @@ async function openProgress(io: Output, named: number, from: string | undefined)
   const { SingleBar } = require('cli-progress') as typeof import('cli-progress');
   const bar = new SingleBar({
     stream: process.stderr,
-    format:
+    format: withRate(
       total === undefined
         ? 'cancel {value} done, {failures} failed, {rate}/s'
         : 'cancel {bar} {value}/{total}, {failures} failed, {rate}/s, eta {eta_formatted}',
+    ),
     hideCursor: true,
     clearOnComplete: true,
     fps: 5,
   });
-  const started = Date.now();
   let done = 0;
   let failures = 0;
-  bar.start(total ?? 0, 0, { failures, rate: 0 });
+  bar.start(total ?? 0, 0, { failures });
   return {
     tick(failed) {
       done++;
       if (failed) failures++;
-      bar.update(done, { failures, rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
+      bar.update(done, { failures });
     },
     stop: () => bar.stop(),
   };
