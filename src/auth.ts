@@ -15,6 +15,10 @@ export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platf
  * clients (`OAuth2Client`, `JWT`, `Impersonated`, ...).
  */
 export interface AuthLike {
+  /**
+   * Resolves to the headers that authenticate a request (e.g. `authorization`), as a fetch
+   * `Headers` or a plain object. longrun calls it without `url`.
+   */
   getRequestHeaders(url?: string): Promise<unknown>;
 }
 

@@ -38,6 +38,7 @@ import {
 import { createGrpcTransport } from './transports/grpc';
 import { VERSION } from './version';
 
+/** Options of the {@link OperationsClient} constructor; all optional. */
 export interface OperationsClientOptions {
   /**
    * How to reach the service. Default: `createGrpcTransport()`, TLS to
@@ -65,18 +66,25 @@ export interface OperationsClientOptions {
   readonly onRetry?: (event: RetryEvent) => void;
 }
 
+/** What {@link OperationsClientOptions.onRetry} is told before each retry. */
 export interface RetryEvent {
+  /** The method being retried. */
   readonly method: MethodKey;
+  /** The attempt about to run: 2 for the first retry, then 3, ... */
   readonly attempt: number;
+  /** The error that ended the previous attempt. */
   readonly error: OperationsError;
 }
 
 /** Options of listOperations: AIP-160 `filter` and the page size the server is asked for. */
 export interface ListOptions extends CallOptions {
+  /** An AIP-160 filter, e.g. `done = true`. Default '' (all operations). */
   readonly filter?: string;
+  /** Operations per page the server is asked for, 0 to 2^31 - 1. Default 0: the server's choice. */
   readonly pageSize?: number;
 }
 
+/** Options of {@link OperationsClient.listOperationsPage}: a list's, and which page. */
 export interface PageOptions extends ListOptions {
   /** The `nextPageToken` of the previous page; '' or unset for the first. */
   readonly pageToken?: string;
@@ -84,6 +92,7 @@ export interface PageOptions extends ListOptions {
 
 /** One page of ListOperations. */
 export interface OperationsPage {
+  /** The operations of this page. */
   readonly operations: Operation[];
   /** '' on the last page. */
   readonly nextPageToken: string;
@@ -111,11 +120,42 @@ export interface PollOptions extends Omit<CallOptions, 'timeoutMs'> {
  *   still take effect later.
  */
 export type CancelOutcome =
-  | { readonly outcome: 'cancelled'; readonly operation: Operation }
-  | { readonly outcome: 'completed'; readonly operation: Operation; readonly response: Any | undefined }
-  | { readonly outcome: 'failed'; readonly operation: Operation; readonly error: OperationsError }
-  | { readonly outcome: 'unsupported'; readonly operation: Operation; readonly error: OperationsError }
-  | { readonly outcome: 'running'; readonly operation: Operation };
+  | {
+      /** Done with CANCELLED. */
+      readonly outcome: 'cancelled';
+      /** The last state read. */
+      readonly operation: Operation;
+    }
+  | {
+      /** Done with a response, despite the cancel. */
+      readonly outcome: 'completed';
+      /** The last state read. */
+      readonly operation: Operation;
+      /** The operation's response, packed. */
+      readonly response: Any | undefined;
+    }
+  | {
+      /** Done with an error other than CANCELLED. */
+      readonly outcome: 'failed';
+      /** The last state read. */
+      readonly operation: Operation;
+      /** The operation's error, its details decoded. */
+      readonly error: OperationsError;
+    }
+  | {
+      /** The server answered UNIMPLEMENTED to CancelOperation. */
+      readonly outcome: 'unsupported';
+      /** The state read after that answer. */
+      readonly operation: Operation;
+      /** The UNIMPLEMENTED answer. */
+      readonly error: OperationsError;
+    }
+  | {
+      /** Not done by the wait's deadline: nothing confirmed. */
+      readonly outcome: 'running';
+      /** The last state read. */
+      readonly operation: Operation;
+    };
 
 /** A call's options when none are given. */
 const NO_OPTIONS: CallOptions = Object.freeze({});
@@ -129,6 +169,7 @@ const FINAL_READ_RESERVE_MS = 1_000;
 
 /** A client of google.longrunning.Operations. Promise API; every failure is an OperationsError. */
 export class OperationsClient {
+  /** The transport the client calls through: the one given, else a default gRPC one. */
   readonly transport: Transport;
   private readonly timeoutMs: number;
   private readonly template: NameTemplate;
@@ -200,7 +241,11 @@ export class OperationsClient {
   async waitOperation(name: string, options: CallOptions = {}): Promise<Operation> {
     const valid = validateName(name, this.template);
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
-    // Leave the answer time to arrive before the deadline: a tenth, between 50 ms and 1 s.
+    // No deadline (Infinity): the server waits as long as it will. Otherwise leave the answer
+    // time to arrive before the deadline: a tenth, between 50 ms and 1 s.
+    if (timeoutMs === Infinity) {
+      return this.call('waitOperation', { name: valid, timeout: undefined }, { ...options, timeoutMs });
+    }
     const serverMs = Math.max(1, timeoutMs - Math.min(1000, Math.max(50, timeoutMs / 10)));
     const timeout = { seconds: String(Math.floor(serverMs / 1000)), nanos: Math.floor(serverMs % 1000) * 1e6 };
     return this.call('waitOperation', { name: valid, timeout }, { ...options, timeoutMs });

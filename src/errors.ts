@@ -13,22 +13,39 @@ import {
 
 /** Status codes, numbered as google.rpc.Code (and gRPC). */
 export enum Code {
+  /** Not an error; returned on success (HTTP 200). */
   OK = 0,
+  /** The operation was cancelled, typically by the caller (HTTP 499). */
   CANCELLED = 1,
+  /** Unknown error, e.g. one without enough information to say more (HTTP 500). */
   UNKNOWN = 2,
+  /** The client specified an invalid argument, whatever the system's state (HTTP 400). */
   INVALID_ARGUMENT = 3,
+  /** The deadline expired before the operation could complete (HTTP 504). */
   DEADLINE_EXCEEDED = 4,
+  /** Some requested entity, e.g. an operation, was not found (HTTP 404). */
   NOT_FOUND = 5,
+  /** The entity a client attempted to create already exists (HTTP 409). */
   ALREADY_EXISTS = 6,
+  /** The caller does not have permission to execute the operation (HTTP 403). */
   PERMISSION_DENIED = 7,
+  /** Some resource has been exhausted, e.g. a per-user quota (HTTP 429). */
   RESOURCE_EXHAUSTED = 8,
+  /** The system is not in a state required for the operation's execution (HTTP 400). */
   FAILED_PRECONDITION = 9,
+  /** The operation was aborted, typically due to a concurrency issue (HTTP 409). */
   ABORTED = 10,
+  /** The operation was attempted past the valid range (HTTP 400). */
   OUT_OF_RANGE = 11,
+  /** The operation is not implemented, or not supported or enabled, in this service (HTTP 501). */
   UNIMPLEMENTED = 12,
+  /** Internal error: an invariant the underlying system expects is broken (HTTP 500). */
   INTERNAL = 13,
+  /** The service is currently unavailable, most likely transiently: retry with backoff (HTTP 503). */
   UNAVAILABLE = 14,
+  /** Unrecoverable data loss or corruption (HTTP 500). */
   DATA_LOSS = 15,
+  /** The request does not have valid authentication credentials (HTTP 401). */
   UNAUTHENTICATED = 16,
 }
 
@@ -44,18 +61,31 @@ export function isCode(value: unknown): value is Code {
 
 /** A decoded `google.rpc` error detail, or one of a type longrun doesn't know, kept as it came. */
 export type ErrorDetail =
-  | { [K in ErrorDetailType]: { readonly type: K; readonly value: ErrorDetailTypes[K] } }[ErrorDetailType]
+  | {
+      [K in ErrorDetailType]: {
+        /** The detail's full type name, e.g. `google.rpc.ErrorInfo`. */
+        readonly type: K;
+        /** The decoded message. */
+        readonly value: ErrorDetailTypes[K];
+      };
+    }[ErrorDetailType]
   | UnknownErrorDetail;
 
 /** A detail of a type longrun doesn't decode: bytes over gRPC, the JSON object over REST. */
 export interface UnknownErrorDetail {
+  /** Always `'unknown'`. */
   readonly type: 'unknown';
+  /** The detail's type URL as sent, e.g. `type.googleapis.com/acme.v1.Detail`. */
   readonly typeUrl: string;
+  /** The serialized message (gRPC), or its JSON fields without `@type` (REST). */
   readonly value: Uint8Array | Readonly<Record<string, unknown>>;
 }
 
+/** What an {@link OperationsError} is built with besides its code and message; all optional. */
 export interface OperationsErrorInit {
+  /** The decoded `google.rpc.Status.details`. Default none. */
   details?: readonly ErrorDetail[];
+  /** The underlying failure, kept as the error's standard `cause`. Default none. */
   cause?: unknown;
   /** True when the caller's AbortSignal ended the call (see {@link OperationsError.aborted}). */
   aborted?: boolean;
@@ -84,6 +114,7 @@ const TRUNCATED = '… (truncated)';
  * caught before anything was sent.
  */
 export class OperationsError extends Error {
+  /** Always `'OperationsError'`. */
   override readonly name = 'OperationsError';
   /** The status code, google.rpc.Code numbering. */
   readonly code: Code;

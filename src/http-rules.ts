@@ -5,10 +5,12 @@
 import { Code, OperationsError } from './errors';
 import { compileTemplate, validateName, type NameTemplate } from './names';
 
+/** An HTTP method an HTTP rule can use. */
 export type HttpVerb = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'PUT';
 
 /** One google.api.HttpRule: a verb, a path template with one `{name=...}` variable, and the body mapping. */
 export interface HttpRule {
+  /** The HTTP method. */
   readonly method: HttpVerb;
   /** e.g. `/v1/{name=projects/*\/operations/*}:cancel`. */
   readonly path: string;
@@ -20,10 +22,15 @@ export interface HttpRule {
 export interface HttpRules {
   /** A short name for messages, e.g. `optimization.v1`. */
   readonly api: string;
+  /** GetOperation's rule. */
   readonly getOperation: HttpRule;
+  /** CancelOperation's rule. */
   readonly cancelOperation: HttpRule;
+  /** DeleteOperation's rule, if the API serves it over REST. */
   readonly deleteOperation?: HttpRule;
+  /** ListOperations' rule, if the API serves it over REST (its `name` is the parent). */
   readonly listOperations?: HttpRule;
+  /** WaitOperation's rule, if the API serves it over REST. */
   readonly waitOperation?: HttpRule;
 }
 
@@ -106,6 +113,7 @@ export function parentTemplate(rules: HttpRules): NameTemplate | undefined {
 
 /** The parts of an HTTP request, before a base URL is put in front. */
 export interface HttpRequestParts {
+  /** The HTTP method. */
   readonly method: HttpVerb;
   /** The encoded path, e.g. `/v1/projects/p/operations/a%20b:cancel`. */
   readonly path: string;
@@ -116,7 +124,10 @@ export interface HttpRequestParts {
 }
 
 /** A request as transcoding sees it: `name` plus scalar fields (`filter`, `pageSize`, ...). */
-export type TranscodableRequest = { readonly name: string } & Readonly<Record<string, unknown>>;
+export type TranscodableRequest = {
+  /** The resource name the rule's path template binds. */
+  readonly name: string;
+} & Readonly<Record<string, unknown>>;
 
 /**
  * gRPC transcoding of one request: `name` is validated against the rule's template and

@@ -1,6 +1,8 @@
 /**
  * longrun: a client for google.longrunning.Operations over gRPC (and REST).
  * The public surface, nothing else.
+ *
+ * @module
  */
 export {
   OperationsClient,
@@ -60,7 +62,20 @@ export type {
   RetryInfo,
   Status,
 } from './proto';
-export type { CallOptions, Metadata, MethodKey, TlsOptions, Transport, UnaryCall } from './transport';
+export type {
+  CallOptions,
+  CloseOptions,
+  Metadata,
+  MethodKey,
+  RequestOf,
+  ResponseOf,
+  TlsOptions,
+  Transport,
+  UnaryCall,
+} from './transport';
+export type { NameTemplate, Segment } from './names';
+export type { TranscodableRequest } from './http-rules';
+export { DEFAULT_CLOSE_GRACE_MS } from './transport';
 export { CLOUD_PLATFORM_SCOPE, EMULATOR_HOST_ENV, type AuthLike, type CredentialOptions } from './auth';
 export {
   DEFAULT_CHANNEL_OPTIONS,

@@ -9,6 +9,7 @@ import { Code, OperationsError, retryInfoDelayMs } from './errors';
 import { sleep } from './policy';
 import type { Metadata } from './transport';
 
+/** Options of {@link OperationsClient.cancelMany}; all optional. */
 export interface CancelManyOptions {
   /** Calls in flight at most. Default 32. */
   readonly concurrency?: number;
@@ -35,10 +36,30 @@ export interface CancelManyOptions {
 
 /** The result of one name, in the words of the `longrun cancel` JSON lines. */
 export type CancelManyResult =
-  | { readonly name: string; readonly outcome: 'requested' }
-  | ({ readonly name: string } & CancelOutcome)
-  | { readonly name: string; readonly outcome: 'error'; readonly error: OperationsError }
-  | { readonly name: string; readonly outcome: 'not-attempted' };
+  | {
+      /** The name, as read from the input. */
+      readonly name: string;
+      /** The cancel was accepted (without `wait`): asked, not confirmed. */
+      readonly outcome: 'requested';
+    }
+  | ({
+      /** The name, as read from the input. */
+      readonly name: string;
+    } & CancelOutcome)
+  | {
+      /** The name, as read from the input. */
+      readonly name: string;
+      /** The call failed (invalid name, an error, quota attempts used up, abort). */
+      readonly outcome: 'error';
+      /** Why it failed. */
+      readonly error: OperationsError;
+    }
+  | {
+      /** The name, as read from the input. */
+      readonly name: string;
+      /** Never started: `stop` or `signal` came first. */
+      readonly outcome: 'not-attempted';
+    };
 
 const DEFAULT_CONCURRENCY = 32;
 const QUOTA_BACKOFF_MS = 1000;

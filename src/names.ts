@@ -11,11 +11,28 @@ export const OPTIMIZATION_V1_TEMPLATE = 'projects/*/operations/*';
 /** The longest name longrun sends, in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 1024;
 
-type Segment = { kind: 'literal'; text: string } | { kind: 'one' } | { kind: 'rest' };
+/** One segment of a compiled name template: a literal, `*` (`one`) or a final `**` (`rest`). */
+export type Segment =
+  | {
+      /** A literal segment, such as `projects`. */
+      kind: 'literal';
+      /** The literal's text. */
+      text: string;
+    }
+  | {
+      /** `*`: exactly one segment, any text but `/`. */
+      kind: 'one';
+    }
+  | {
+      /** `**`, last: one or more segments. */
+      kind: 'rest';
+    };
 
 /** A compiled name template such as `projects/*\/operations/*` or `operations/**`. */
 export interface NameTemplate {
+  /** The template as written, e.g. `projects/*\/operations/*`. */
   readonly source: string;
+  /** Its `/`-separated segments, compiled. */
   readonly segments: readonly Segment[];
 }
 

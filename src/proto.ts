@@ -62,33 +62,46 @@ export type { ProgressMetadata } from '../generated/longrun/emulator/v1/progress
  * it keeps its JSON fields in `json` (and `value` is empty), losing nothing.
  */
 export interface Any extends PbAny {
+  /** The JSON fields (without `@type`) of a message of a type the registry doesn't know, read over REST. */
   readonly json?: Readonly<Record<string, unknown>>;
 }
 
-/** google.rpc.Status. */
+/** google.rpc.Status: a code, a message and details. */
 export interface Status extends Omit<PbStatus, 'details'> {
+  /** The error details, packed (an OperationsError has them decoded). */
   details: Any[];
 }
 
 /** google.longrunning.Operation: `done` with either `error` or `response` once finished. */
 export interface Operation extends Omit<PbOperation, 'metadata' | 'error' | 'response'> {
+  /** Service-specific metadata, packed, e.g. progress; may be unset. */
   metadata?: Any | undefined;
+  /** Once done, the error it ended with (failed or cancelled); unset otherwise. */
   error?: Status | undefined;
+  /** Once done without error, its result, packed; unset otherwise. */
   response?: Any | undefined;
 }
 
+/** google.longrunning.ListOperationsResponse: one page of operations. */
 export interface ListOperationsResponse extends Omit<PbListOperationsResponse, 'operations'> {
+  /** The operations of this page. */
   operations: Operation[];
 }
 
 /** The methods of google.longrunning.Operations: request and response types. */
 export interface Methods {
+  /** ListOperations: a page of the operations under a parent. */
   listOperations: [ListOperationsRequest, ListOperationsResponse];
+  /** GetOperation: an operation's latest state. */
   getOperation: [GetOperationRequest, Operation];
+  /** DeleteOperation: forgets an operation. */
   deleteOperation: [DeleteOperationRequest, Empty];
+  /** CancelOperation: asks for an operation to be cancelled. */
   cancelOperation: [CancelOperationRequest, Empty];
+  /** WaitOperation: waits until an operation is done or a timeout. */
   waitOperation: [WaitOperationRequest, Operation];
 }
+/** A method of google.longrunning.Operations, by its key, e.g. `cancelOperation`. */
 export type MethodKey = keyof Methods;
 
 /** The methods' names as the service spells them, e.g. `CancelOperation`. */
@@ -99,7 +112,9 @@ export const METHOD_NAMES: Readonly<Record<MethodKey, string>> = {
   cancelOperation: 'CancelOperation',
   waitOperation: 'WaitOperation',
 };
+/** The request message type of method `K`. */
 export type RequestOf<K extends MethodKey> = Methods[K][0];
+/** The response message type of method `K`. */
 export type ResponseOf<K extends MethodKey> = Methods[K][1];
 
 /** The gRPC methods of google.longrunning.Operations: path and codecs. */
@@ -122,25 +137,43 @@ export function encodeStatus(status: Status): Buffer {
 
 /** A generated message's binary and JSON codec, as much of it as longrun uses (any ts-proto version's). */
 export interface MessageCodec<T> {
-  encode(message: T): { finish(): Uint8Array };
+  /** Serializes `message`: `finish()` gives the bytes. */
+  encode(message: T): {
+    /** The serialized message. */
+    finish(): Uint8Array;
+  };
+  /** Parses a serialized message. */
   decode(input: Uint8Array): T;
+  /** Reads a message from its proto3 JSON form. */
   fromJSON(object: unknown): T;
+  /** Writes a message in its proto3 JSON form. */
   toJSON(message: T): unknown;
 }
 
 /** The google.rpc error detail types (google/rpc/error_details.proto), by full name. */
 export interface ErrorDetailTypes {
+  /** The cause of the error: a reason, its domain and metadata. */
   'google.rpc.ErrorInfo': ErrorInfo;
+  /** How long to wait before retrying the request. */
   'google.rpc.RetryInfo': RetryInfo;
+  /** Debugging information from the server: stack entries and detail. */
   'google.rpc.DebugInfo': DebugInfo;
+  /** Which quota checks failed. */
   'google.rpc.QuotaFailure': QuotaFailure;
+  /** Which preconditions failed. */
   'google.rpc.PreconditionFailure': PreconditionFailure;
+  /** Which fields of the request were bad, and why. */
   'google.rpc.BadRequest': BadRequest;
+  /** The request's id and serving data, to quote in a bug report. */
   'google.rpc.RequestInfo': RequestInfo;
+  /** The resource being accessed. */
   'google.rpc.ResourceInfo': ResourceInfo;
+  /** Links to documentation or to an out-of-band action. */
   'google.rpc.Help': Help;
+  /** An error message in a given locale, safe to show to the user. */
   'google.rpc.LocalizedMessage': LocalizedMessage;
 }
+/** The full name of an error detail type longrun decodes, e.g. `google.rpc.ErrorInfo`. */
 export type ErrorDetailType = keyof ErrorDetailTypes;
 
 /** Codecs of the google.rpc error detail types, by full name. */

@@ -7,10 +7,28 @@ import { defaultTypeRegistry, type Any, type MessageCodec, type Operation, type 
 
 /** What an Operation says about its end. */
 export type OperationResult =
-  | { readonly state: 'running' }
-  | { readonly state: 'succeeded'; readonly response: Any | undefined }
-  | { readonly state: 'cancelled'; readonly error: OperationsError }
-  | { readonly state: 'failed'; readonly error: OperationsError };
+  | {
+      /** Not done yet. */
+      readonly state: 'running';
+    }
+  | {
+      /** Done without error. */
+      readonly state: 'succeeded';
+      /** Its response, packed. */
+      readonly response: Any | undefined;
+    }
+  | {
+      /** Done with CANCELLED. */
+      readonly state: 'cancelled';
+      /** The CANCELLED error, its details decoded. */
+      readonly error: OperationsError;
+    }
+  | {
+      /** Done with another error. */
+      readonly state: 'failed';
+      /** That error, its details decoded. */
+      readonly error: OperationsError;
+    };
 
 /** The outcome of an operation: running, succeeded (with its response), cancelled or failed (with the error). */
 export function operationResult(operation: Operation): OperationResult {
@@ -48,7 +66,14 @@ export function unpack<T>(any: Any | undefined, typeName: string, codec: Message
 export function unpackAny(
   any: Any | undefined,
   registry: TypeRegistry = defaultTypeRegistry,
-): { readonly type: string; readonly value: unknown } | undefined {
+):
+  | {
+      /** The message's full type name, e.g. `google.rpc.ErrorInfo`. */
+      readonly type: string;
+      /** The decoded message. */
+      readonly value: unknown;
+    }
+  | undefined {
   if (!any) return undefined;
   const type = anyTypeName(any);
   const codec = registry.get(type);

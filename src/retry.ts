@@ -7,6 +7,7 @@
 import { Code, OperationsError, localError } from './errors';
 import { sleep } from './policy';
 
+/** How a failed call is retried: which codes, how many attempts, what backoff between them. */
 export interface RetryPolicy {
   /** Attempts at most, the first included. Default 5 (gRFC A6's cap). 1 disables retries. */
   readonly maxAttempts: number;
@@ -22,6 +23,7 @@ export interface RetryPolicy {
   readonly retryableCodes: readonly Code[];
 }
 
+/** The retry policy clients use unless told otherwise: UNAVAILABLE only, 5 attempts, 500 ms doubling up to 10 s, jitter 0.2. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxAttempts: 5,
   initialBackoffMs: 500,
@@ -33,12 +35,13 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 
 /** gRFC A6 retry throttling, one per target: retries stop while tokens <= maxTokens / 2. */
 export interface ThrottlePolicy {
-  /** Default 10. */
+  /** The target's token bucket, full at first; each retryable failure takes one. Default 10. */
   readonly maxTokens: number;
   /** Tokens a success gives back. Default 0.1. */
   readonly tokenRatio: number;
 }
 
+/** The retry throttle clients use unless told otherwise: 10 tokens, 0.1 given back per success. */
 export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = Object.freeze({ maxTokens: 10, tokenRatio: 0.1 });
 
 export class RetryThrottle {

@@ -28,11 +28,18 @@ export interface CallOptions {
 
 /** One unary call as the client hands it to a transport: everything already resolved. */
 export interface UnaryCall<K extends MethodKey> {
+  /** The method to call. */
   readonly method: K;
+  /** The request message; its name already validated. */
   readonly request: RequestOf<K>;
   /** Absolute deadline (`Date.now()` clock), or undefined for none. */
   readonly deadline: number | undefined;
+  /** The caller's signal: its abort ends the call with CANCELLED and `aborted`. Undefined for none. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * The call's metadata: the client's, the `x-goog-request-params` routing header, then the
+   * call's own. Credentials are the transport's to add.
+   */
   readonly metadata: Metadata | undefined;
 }
 
@@ -66,13 +73,18 @@ export interface CloseOptions {
   readonly graceMs?: number;
 }
 
-/** The default grace of calls in flight when a transport closes. */
+/** The default grace of calls in flight when a transport closes, in ms (5 s). */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
 /** TLS beyond the system's roots, the same on both transports. */
 export interface TlsOptions {
   /** PEM root certificates to trust instead of the system's (a private CA, a test CA). */
   readonly rootCerts?: Buffer | string;
-  /** A client certificate and its key, PEM, for mutual TLS. */
-  readonly clientCert?: { readonly cert: Buffer | string; readonly key: Buffer | string };
+  /** A client certificate and its key, PEM, for mutual TLS. Default none. */
+  readonly clientCert?: {
+    /** The client certificate (chain), PEM. */
+    readonly cert: Buffer | string;
+    /** Its private key, PEM. */
+    readonly key: Buffer | string;
+  };
 }

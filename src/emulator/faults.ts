@@ -15,6 +15,12 @@ import type { Status } from '../proto';
 import { anyFromJson } from '../json';
 import { defaultTypeRegistry, type Any } from '../proto';
 
+/**
+ * The metadata entry (gRPC) or header (REST) by which a request asks the emulator for a fault:
+ * a JSON object with `delayMs`, `code`, `message`, `details`, `methods`, `times` or `pushback`,
+ * e.g. `{"code": 14, "times": 2}` (UNAVAILABLE to the first 2 requests carrying it). A bad
+ * value is answered with INVALID_ARGUMENT.
+ */
 export const FAULT_HEADER = 'x-longrun-fault';
 
 export interface Fault {

@@ -17,6 +17,7 @@ export { CANCEL_MODES, DEFAULT_CANCEL_DELAY_MS, type CancelMode, type OperationS
 export { FAULT_HEADER } from './faults';
 export type { RecordedRequest } from './recorder';
 
+/** Options of {@link startEmulator}; all optional. */
 export interface EmulatorOptions {
   /** The address to listen on. Default `127.0.0.1`: loopback only. */
   readonly host?: string;
@@ -31,7 +32,12 @@ export interface EmulatorOptions {
   /** Delay of a `delayed` or `ignore` cancel, in ms. Default 1000. */
   readonly cancelDelayMs?: number;
   /** Serve TLS on both faces with this PEM certificate and key. Default: plaintext. */
-  readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
+  readonly tls?: {
+    /** The server certificate (chain), PEM. */
+    readonly cert: Buffer | string;
+    /** Its private key, PEM. */
+    readonly key: Buffer | string;
+  };
   /** Require `authorization: Bearer <token>` (or the API key below); UNAUTHENTICATED otherwise. */
   readonly requireToken?: string;
   /** Require `x-goog-api-key: <key>` (or the token above); UNAUTHENTICATED otherwise. */
@@ -40,6 +46,7 @@ export interface EmulatorOptions {
   readonly seed?: number;
 }
 
+/** A running emulator: its addresses, the requests it received, and its operations. */
 export interface Emulator {
   /** `host:port` of the gRPC face, for `createGrpcTransport({ address, insecure: true })`. */
   readonly grpcAddress: string;

@@ -1,7 +1,9 @@
 /** The emulator's log of the requests it received, so tests can assert what reached it. */
 import { SECRET_KEYS } from '../auth';
 
+/** One request as the emulator received it; credential header values are redacted. */
 export interface RecordedRequest {
+  /** The face it came in through: `grpc` or `rest`. */
   readonly transport: 'grpc' | 'rest';
   /** The Operations method, e.g. `CancelOperation`. */
   readonly method: string;

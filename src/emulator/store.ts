@@ -19,6 +19,7 @@ import { emptyAny, packProgress } from './proto';
  */
 export type CancelMode = 'honour' | 'delayed' | 'ignore' | 'unimplemented';
 
+/** Every {@link CancelMode}, e.g. to check a value given on a command line. */
 export const CANCEL_MODES: readonly CancelMode[] = ['honour', 'delayed', 'ignore', 'unimplemented'];
 
 /** How an operation behaves once created. */
@@ -57,7 +58,7 @@ export interface StoreOptions {
   readonly now?: () => number;
 }
 
-/** Default delay of a `delayed` or `ignore` cancel. */
+/** Default delay of a `delayed` or `ignore` cancel, in ms. */
 export const DEFAULT_CANCEL_DELAY_MS = 1000;
 
 const CANCELLED_STATUS: Status = { code: Code.CANCELLED, message: 'operation cancelled by request', details: [] };

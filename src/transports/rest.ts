@@ -26,6 +26,7 @@ import { InFlight, closedTransportError, endedByCloseError } from '../in-flight'
 import { redactError, secretsOf } from '../redact';
 import type { CloseOptions, Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
 
+/** Where and how to reach the service over REST. */
 export interface RestTransportOptions extends CredentialOptions, TlsOptions {
   /**
    * Scheme, host, port and an optional path prefix. Default `LONGRUN_EMULATOR_HOST` when set

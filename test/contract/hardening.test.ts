@@ -281,6 +281,14 @@ describe.each(transportCases)('over $kind', ({ kind, make }) => {
     });
   });
 
+  it('waitOperation without a deadline (timeoutMs: Infinity) waits on the server until done', async () => {
+    const name = uniqueName();
+    emulator.createOperation({ name, runForMs: 200 });
+    const wait = client.waitOperation(name, { timeoutMs: Infinity });
+    if (kind === 'grpc') expect((await wait).done).toBe(true);
+    else expect(await rejectionOf(wait)).toMatchObject({ code: Code.UNIMPLEMENTED, local: true });
+  });
+
   describe('int32 ranges (RELIABILITY 31)', () => {
     it.each([2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER])(
       'pageSize %d: INVALID_ARGUMENT, local, nothing sent',
