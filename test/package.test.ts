@@ -1,5 +1,6 @@
 /** The package as its users load it: the built entry points, and what each one loads. */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
@@ -35,5 +36,97 @@ describe('package entry points', () => {
   it('`longrun/emulator` exports startEmulator', () => {
     const script = `const e = require('longrun/emulator'); process.stdout.write(typeof e.startEmulator);`;
     expect(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })).toBe('function');
+  });
+});
+
+describe('the published package', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    private?: boolean;
+    license?: string;
+    type?: string;
+    exports: Record<string, string | { types?: string; default?: string }>;
+    typesVersions?: Record<string, Record<string, string[]>>;
+  };
+
+  it('is publishable under Apache-2.0, with its license text and a changelog', () => {
+    expect(manifest.private).toBeUndefined();
+    expect(manifest.license).toBe('Apache-2.0');
+    expect(manifest.type).toBe('commonjs');
+    const license = fs.readFileSync(path.join(root, 'LICENSE'), 'utf8');
+    expect(license).toContain('Apache License\n                           Version 2.0, January 2004');
+    expect(license).toContain('END OF TERMS AND CONDITIONS');
+    expect(license).toContain('Copyright 2026 the longrun authors');
+    expect(fs.readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8')).toMatch(/^## \[Unreleased\]$/m);
+  });
+
+  it('packs what users need and nothing else', () => {
+    // --ignore-scripts: no build (npm test built dist/ already), no network.
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const [pack] = JSON.parse(out) as { files: { path: string; mode: number }[] }[];
+    const files = pack!.files.map((f) => f.path);
+    const allowed = [
+      /^(LICENSE|README\.md|CHANGELOG\.md|package\.json)$/,
+      /^bin\/longrun$/,
+      /^dist\/(src|generated)\/.+\.(js|d\.ts)$/,
+      /^protos\/.+\.proto$/,
+    ];
+    expect(files.filter((f) => !allowed.some((r) => r.test(f)))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'CHANGELOG.md',
+        'package.json',
+        'bin/longrun',
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/emulator/index.js',
+        'dist/src/emulator/index.d.ts',
+        'dist/src/cli/main.js',
+        'protos/longrun/emulator/v1/control.proto',
+      ]),
+    );
+    // No build output of a source that is gone (dist/ is built incrementally).
+    const stale = files
+      .map((f) => /^dist\/((?:src|generated)\/.+)\.js$/.exec(f)?.[1])
+      .filter((stem): stem is string => stem !== undefined && !fs.existsSync(path.join(root, `${stem}.ts`)));
+    expect(stale).toEqual([]);
+    expect(pack!.files.find((f) => f.path === 'bin/longrun')!.mode & 0o111).not.toBe(0);
+  });
+
+  it('types every subpath under node10 too: typesVersions points where exports does', () => {
+    for (const [subpath, target] of Object.entries(manifest.exports)) {
+      if (subpath === '.' || typeof target === 'string') continue;
+      expect(manifest.typesVersions?.['*']?.[subpath.slice(2)]).toEqual([target.types]);
+      expect(fs.existsSync(path.join(root, target.types!))).toBe(true);
+    }
+  });
+
+  it('gives ES modules the same named exports, from the same single copy of the code', () => {
+    const script = `import * as main from 'longrun';
+      import * as emulator from 'longrun/emulator';
+      import { OperationsError } from 'longrun';
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const names = (m) => Object.keys(m).filter((k) => k !== 'default' && k !== '__esModule').sort();
+      process.stdout.write(JSON.stringify({
+        main: [names(main), names(require('longrun'))],
+        emulator: [names(emulator), names(require('longrun/emulator'))],
+        same: OperationsError === require('longrun').OperationsError,
+      }));`;
+    const result = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }),
+    ) as { main: [string[], string[]]; emulator: [string[], string[]]; same: boolean };
+    expect(result.main[0]).toEqual(result.main[1]);
+    expect(result.main[0]).toEqual(
+      expect.arrayContaining(['OperationsClient', 'OperationsError', 'createGrpcTransport']),
+    );
+    expect(result.emulator[0]).toEqual(result.emulator[1]);
+    expect(result.emulator[0]).toContain('startEmulator');
+    expect(result.same).toBe(true);
   });
 });
