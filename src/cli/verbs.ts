@@ -6,7 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Options as BarOptions, Params as BarParams } from 'cli-progress';
 import { Code, OperationsError, codeName } from '../errors';
 import { checkConnectionFlags, connect, prepareConnection, type Connection, type ConnectionFlags } from './connect';
-import { UsageError, openNames } from './files';
+import { UsageError, openNames, plainReason } from './files';
 import { describeOperation, errorLine, errorText, operationLine, stdio, tidyMessage, type Output } from './output';
 
 export const EXIT_OK = 0;
@@ -189,8 +189,7 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
   const started = Date.now();
   const progress = flags.json && !process.stdout.isTTY ? undefined : await openProgress(io, names.length, flags.from);
   try {
-    const skip = flags.skipDone === undefined ? undefined : await doneNames(flags.skipDone);
-    const input = nameSource(names, setup.source, skip, (name) => {
+    const input = nameSource(names, setup.source, setup.skip, (name) => {
       counts['skipped'] = (counts['skipped'] ?? 0) + 1;
       return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
     });
@@ -241,14 +240,17 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
  * What `cancel` needs before its first call, in the order a person fixes them: the flags
  * (conflicts, endpoint), `--from`'s file opened, the token read. UsageError on a problem.
  */
-async function prepareCancel(flags: CancelFlags): Promise<{ connection: Connection; source: Readable | undefined }> {
+async function prepareCancel(
+  flags: CancelFlags,
+): Promise<{ connection: Connection; source: Readable | undefined; skip: Set<string> | undefined }> {
   checkConnectionFlags(flags);
   if (flags.from === '-' && flags.accessTokenFile === '-') {
     throw new UsageError('--from - and --access-token-file - both read standard input: give the token in a file');
   }
+  const skip = flags.skipDone === undefined ? undefined : await readDoneNames(flags.skipDone);
   const source = flags.from === undefined ? undefined : await openNames(flags.from);
   try {
-    return { connection: await prepareConnection(flags), source };
+    return { connection: await prepareConnection(flags), source, skip };
   } catch (error) {
     closeSource(source);
     throw error;
@@ -300,6 +302,15 @@ export async function* readLines(stream: AsyncIterable<Buffer | string>): AsyncG
   }
   rest += decoder.end();
   if (rest !== '') yield rest;
+}
+
+/** {@link doneNames} of `--skip-done`'s file; a file that can't be read is a UsageError naming it. */
+async function readDoneNames(file: string): Promise<Set<string>> {
+  try {
+    return await doneNames(file);
+  } catch (error) {
+    throw new UsageError(`cannot read --skip-done ${file}: ${plainReason(error)}`);
+  }
 }
 
 /** Names an earlier run's JSON lines say are done with: requested, cancelled, completed, or skipped then. */

@@ -383,6 +383,14 @@ describe('conflicting flags are usage errors', () => {
     }
   });
 
+  it('cancel --skip-done a file that cannot be read: exit 2, one line', async () => {
+    const result = await runWithEnv(['cancel', name, '--skip-done', '/nonexistent/done.jsonl'], {
+      LONGRUN_EMULATOR_HOST: '',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^longrun: cannot read --skip-done \/nonexistent\/done.jsonl: no such file\n?$/);
+  });
+
   it('REST --insecure without --endpoint works when LONGRUN_EMULATOR_HOST names the emulator', async () => {
     const emulator = await startEmulator({ seed: 1 });
     try {
