@@ -112,7 +112,8 @@ describe('the published package', () => {
       import { OperationsError } from 'longrun';
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
-      const names = (m) => Object.keys(m).filter((k) => k !== 'default' && k !== '__esModule').sort();
+      // Node 23 and later add a 'module.exports' name to a CommonJS module's namespace: not one of ours.
+      const names = (m) => Object.keys(m).filter((k) => !['default', '__esModule', 'module.exports'].includes(k)).sort();
       process.stdout.write(JSON.stringify({
         main: [names(main), names(require('longrun'))],
         emulator: [names(emulator), names(require('longrun/emulator'))],
