@@ -21,6 +21,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Code, OperationsClient, createGrpcTransport } from '../../src';
 import { ClosableCredentials } from '../../src/transports/grpc-credentials';
 import { makeTestPki, type TestPki } from '../helpers/tls';
+import { trackConnections } from '../helpers/track';
 import { rejectionOf } from '../helpers/transports';
 import { OVERSIZED_HEADER_FAILS_NEXT_CALL, OVERSIZED_HEADER_HANGS } from '../helpers/upstream';
 
@@ -86,10 +87,9 @@ interface H2Server {
   close(): Promise<void>;
 }
 async function startH2Server(): Promise<H2Server> {
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
   // Node's server refuses to send a header block over 64 KiB unless told otherwise (grpc-js' own server does the same).
   const server = http2.createServer({ maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER });
+  const tracked = trackConnections(server);
   const state: H2Server = {
     address: '',
     answer: () => undefined,
@@ -97,26 +97,15 @@ async function startH2Server(): Promise<H2Server> {
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const session of sessions) session.destroy();
-        for (const socket of sockets) socket.destroy();
+        tracked.destroyAll();
       }),
   };
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  });
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
-    session.on('error', () => undefined);
-    session.on('goaway', (code: number) => state.goaways.push(code));
-  });
+  server.on('session', (session) => session.on('goaway', (code: number) => state.goaways.push(code)));
   server.on('stream', (stream) => {
     stream.on('error', () => undefined);
     stream.resume();
     const port = stream.session?.socket?.remotePort;
-    const socket = [...sockets].find((candidate) => candidate.remotePort === port);
+    const socket = [...tracked.sockets].find((candidate) => candidate.remotePort === port);
     if (socket) state.answer(stream, socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

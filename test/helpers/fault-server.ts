@@ -15,6 +15,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { Operation } from '../../generated/google/longrunning/operations';
 import { Code, OperationsError } from '../../src';
+import { trackConnections } from './track';
 import { rejectionOf } from './transports';
 
 /** The metadata entry (gRPC) or header (REST) that picks one request's behaviour. */
@@ -170,21 +171,10 @@ class Plan<F extends string> {
 /** Starts the gRPC (h2c) fault server. */
 export async function startGrpcFaultServer(initial: GrpcFault = 'ok'): Promise<FaultServer<GrpcFault>> {
   const plan = new Plan<GrpcFault>(GRPC_FAULTS, initial);
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer();
-
-  server.on('connection', (socket: net.Socket) => {
-    plan.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  });
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
-    session.on('error', () => undefined);
-  });
+  const tracked = trackConnections(server);
+  const { sockets } = tracked;
+  server.on('connection', () => plan.connections++);
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
     const path = String(headers[':path'] ?? '');
@@ -213,8 +203,7 @@ export async function startGrpcFaultServer(initial: GrpcFault = 'ok'): Promise<F
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const session of sessions) session.destroy();
-        for (const socket of sockets) socket.destroy();
+        tracked.destroyAll();
       })),
   };
 }
@@ -327,12 +316,8 @@ function socketOf(session: http2.Http2Session, sockets: ReadonlySet<net.Socket>)
 /** Starts the REST (raw HTTP/1.1) fault server. */
 export async function startRestFaultServer(initial: RestFault = 'ok'): Promise<FaultServer<RestFault>> {
   const plan = new Plan<RestFault>(REST_FAULTS, initial);
-  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     plan.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
     let buffered = Buffer.alloc(0);
     let silent = false;
     socket.on('data', (chunk: Buffer) => {
@@ -353,6 +338,7 @@ export async function startRestFaultServer(initial: RestFault = 'ok'): Promise<F
       }
     });
   });
+  const tracked = trackConnections(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   let closing: Promise<void> | undefined;
@@ -372,7 +358,7 @@ export async function startRestFaultServer(initial: RestFault = 'ok'): Promise<F
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        tracked.destroyAll();
       })),
   };
 }

@@ -29,6 +29,7 @@ import type { AuthLike, Metadata, Transport } from '../../src';
 import { Any } from '../../generated/google/protobuf/any';
 import { DebugInfo, ErrorInfo, Help, LocalizedMessage } from '../../generated/google/rpc/error_details';
 import { Status } from '../../generated/google/rpc/status';
+import { trackConnections } from '../helpers/track';
 
 const NAME = 'projects/p/operations/o';
 /** The ErrorInfo reason every echo server sends: never a secret, so it must reach the caller intact. */
@@ -277,13 +278,8 @@ interface EchoServer {
 
 async function startGrpcEchoServer(): Promise<EchoServer> {
   const heard: Heard[] = [];
-  const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer();
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
-    session.on('error', () => undefined);
-  });
+  const tracked = trackConnections(server);
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
     stream.resume();
@@ -307,7 +303,7 @@ async function startGrpcEchoServer(): Promise<EchoServer> {
     heard,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const session of sessions) session.destroy();
+        tracked.destroyAll();
         server.close(() => resolve());
       }),
   };
