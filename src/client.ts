@@ -2,21 +2,33 @@
  * OperationsClient: the thin wrapper over a Transport, written once for both, and the
  * cancel-then-confirm that no peer offers as one call.
  */
+import { backoff, sleep } from './backoff';
 import { Code, OperationsError, abortedError, localError, retryInfoDelayMs } from './errors';
 import { encodeComponent, operationTemplate, parentTemplate } from './http-rules';
+import {
+  WAIT_SERVICE,
+  type AttemptEvent,
+  type Call,
+  type CallHandler,
+  type CallMethod,
+  type CallObserver,
+  type Interceptor,
+  type RetryEvent,
+  type WaitRequest,
+} from './interceptors';
+import { debugInterceptor, debugEnabled } from './debug';
 import { compileTemplate, validateName, type NameTemplate } from './names';
+import { cancelOutcome, type CancelOutcome, type PollOptions } from './outcome';
 import {
   DEFAULT_POLL_POLICY,
   DEFAULT_TIMEOUT_MS,
-  backoffDelay,
   checkTimeout,
+  pollBackoff,
   pollPolicy,
-  sleep,
   type PollPolicy,
 } from './policy';
-import type { Any, ListOperationsResponse, Operation } from './proto';
+import { METHOD_NAMES, type ListOperationsResponse, type Operation, type WaitOperationRequest } from './proto';
 import { cancelMany, type CancelManyOptions, type CancelManyResult } from './many';
-import { operationError } from './results';
 import type {
   CallOptions,
   CloseOptions,
@@ -35,16 +47,21 @@ import {
   type RetryPolicy,
   type ThrottlePolicy,
 } from './retry';
-import { createGrpcTransport } from './transports/grpc';
 import { VERSION } from './version';
 
 /** Options of the {@link OperationsClient} constructor; all optional. */
 export interface OperationsClientOptions {
   /**
    * How to reach the service. Default: `createGrpcTransport()`, TLS to
-   * `optimization.googleapis.com:443`.
+   * `optimization.googleapis.com:443` (created by the package's main entry; the client itself
+   * knows only the Transport contract).
    */
   readonly transport?: Transport;
+  /**
+   * Interceptors every logical call runs through, the first the outermost (see
+   * {@link Interceptor}). Default none.
+   */
+  readonly interceptors?: readonly Interceptor[];
   /** Deadline of each call unless the call sets its own. Default {@link DEFAULT_TIMEOUT_MS} (10 s). */
   readonly timeoutMs?: number;
   /**
@@ -64,16 +81,6 @@ export interface OperationsClientOptions {
   readonly throttle?: ThrottlePolicy;
   /** Called before each retry (for metrics and logs): the method, the attempt about to run (2, 3, ...), the error. */
   readonly onRetry?: (event: RetryEvent) => void;
-}
-
-/** What {@link OperationsClientOptions.onRetry} is told before each retry. */
-export interface RetryEvent {
-  /** The method being retried. */
-  readonly method: MethodKey;
-  /** The attempt about to run: 2 for the first retry, then 3, ... */
-  readonly attempt: number;
-  /** The error that ended the previous attempt. */
-  readonly error: OperationsError;
 }
 
 /** Options of listOperations: AIP-160 `filter` and the page size the server is asked for. */
@@ -100,63 +107,6 @@ export interface OperationsPage {
   readonly unreachable: string[];
 }
 
-/** Options of cancelAndConfirm and waitForDone. */
-export interface PollOptions extends Omit<CallOptions, 'timeoutMs'> {
-  /** The whole wait, in ms; default the client's poll policy's (60 s). */
-  readonly timeoutMs?: number;
-  /** Overrides of the client's poll policy for this wait. */
-  readonly pollPolicy?: Partial<PollPolicy>;
-  /** Use WaitOperation where the transport has it (default true); false polls with GetOperation only. */
-  readonly useWaitOperation?: boolean;
-}
-
-/**
- * What cancelAndConfirm found, always with the last Operation read:
- * - `cancelled`: done with `error.code = 1` (CANCELLED);
- * - `completed`: done with a response: it finished despite the cancel;
- * - `failed`: done with another error (kept with its details in `error`);
- * - `unsupported`: the server answered UNIMPLEMENTED to CancelOperation;
- * - `running`: not done when the wait's deadline came. Nothing was confirmed: the cancel may
- *   still take effect later.
- */
-export type CancelOutcome =
-  | {
-      /** Done with CANCELLED. */
-      readonly outcome: 'cancelled';
-      /** The last state read. */
-      readonly operation: Operation;
-    }
-  | {
-      /** Done with a response, despite the cancel. */
-      readonly outcome: 'completed';
-      /** The last state read. */
-      readonly operation: Operation;
-      /** The operation's response, packed. */
-      readonly response: Any | undefined;
-    }
-  | {
-      /** Done with an error other than CANCELLED. */
-      readonly outcome: 'failed';
-      /** The last state read. */
-      readonly operation: Operation;
-      /** The operation's error, its details decoded. */
-      readonly error: OperationsError;
-    }
-  | {
-      /** The server answered UNIMPLEMENTED to CancelOperation. */
-      readonly outcome: 'unsupported';
-      /** The state read after that answer. */
-      readonly operation: Operation;
-      /** The UNIMPLEMENTED answer. */
-      readonly error: OperationsError;
-    }
-  | {
-      /** Not done by the wait's deadline: nothing confirmed. */
-      readonly outcome: 'running';
-      /** The last state read. */
-      readonly operation: Operation;
-    };
-
 /** A call's options when none are given. */
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
@@ -167,7 +117,64 @@ const MAX_WAIT_SLICE_MS = 30_000;
 /** A wait's last read starts this long (or half the time left, if less) before its deadline. */
 const FINAL_READ_RESERVE_MS = 1_000;
 
-/** A client of google.longrunning.Operations. Promise API; every failure is an OperationsError. */
+/** The `procedure` of each call, e.g. `google.longrunning.Operations/CancelOperation`. */
+const PROCEDURES: Readonly<Record<CallMethod, string>> = {
+  getOperation: `google.longrunning.Operations/${METHOD_NAMES.getOperation}`,
+  cancelOperation: `google.longrunning.Operations/${METHOD_NAMES.cancelOperation}`,
+  deleteOperation: `google.longrunning.Operations/${METHOD_NAMES.deleteOperation}`,
+  listOperations: `google.longrunning.Operations/${METHOD_NAMES.listOperations}`,
+  waitOperation: `google.longrunning.Operations/${METHOD_NAMES.waitOperation}`,
+  cancelAndConfirm: `${WAIT_SERVICE}/cancelAndConfirm`,
+  waitForDone: `${WAIT_SERVICE}/waitForDone`,
+};
+
+/** What the pipeline's last stage needs of a wait beyond what interceptors see. */
+interface WaitPlan {
+  readonly policy: PollPolicy;
+  readonly useWaitOperation: boolean;
+}
+
+/**
+ * One logical call as it runs through the pipeline: what interceptors see ({@link Call}) and,
+ * for an RPC, the UnaryCall the transport is handed (method, request, deadline, signal,
+ * metadata), one object for both. Observers are created only when an interceptor asks.
+ */
+class PipelineCall {
+  observers: CallObserver[] | undefined = undefined;
+
+  constructor(
+    readonly method: CallMethod,
+    readonly request: RequestOf<MethodKey> | WaitRequest,
+    readonly name: string,
+    readonly metadata: Record<string, string>,
+    readonly deadline: number | undefined,
+    readonly signal: AbortSignal | undefined,
+    readonly parent: Call | undefined,
+    readonly transport: Transport,
+    /** The retry policy, or false for one attempt. */
+    readonly retry: RetryPolicy | false,
+    /** A wait's plan; undefined for an RPC. */
+    readonly plan: WaitPlan | undefined,
+  ) {}
+
+  get procedure(): string {
+    return PROCEDURES[this.method];
+  }
+
+  observe(observer: CallObserver): void {
+    (this.observers ??= []).push(observer);
+  }
+}
+
+/**
+ * A client of google.longrunning.Operations. Promise API; every failure is an OperationsError.
+ *
+ * Every call runs through one pipeline: the public method validates the name and the options
+ * and resolves the deadline, the metadata (client headers, routing header, the call's own) and
+ * the retry policy, once; then the interceptors; then, last, the retries over the transport
+ * (an RPC) or the wait's loop (cancelAndConfirm, waitForDone), whose RPCs run through the
+ * same pipeline with the wait as their parent.
+ */
 export class OperationsClient {
   /** The transport the client calls through: the one given, else a default gRPC one. */
   readonly transport: Transport;
@@ -188,9 +195,13 @@ export class OperationsClient {
   private readonly retry: RetryPolicy;
   private readonly throttle: RetryThrottle;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
+  /** The interceptors around the last stage; the last stage itself when there are none. */
+  private readonly pipeline: CallHandler;
+  /** Whether interceptors may have changed a call's metadata (then it is checked again). */
+  private readonly intercepted: boolean;
 
   constructor(options: OperationsClientOptions = {}) {
-    this.transport = options.transport ?? createGrpcTransport();
+    this.transport = options.transport ?? defaultTransport();
     this.timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeoutMs);
     const rules = this.transport.rules;
     this.template =
@@ -210,6 +221,15 @@ export class OperationsClient {
     // The caller's client-level metadata may set x-goog-api-client itself: its value wins.
     this.apiClient = this.headers['x-goog-api-client'] as string;
     this.apiClientOnly = Object.keys(this.headers).length === 1;
+    const interceptors = [...(options.interceptors ?? [])];
+    for (const interceptor of interceptors) {
+      if (typeof interceptor !== 'function') throw new TypeError('each interceptor must be a function');
+    }
+    this.intercepted = interceptors.length > 0;
+    // NODE_DEBUG=longrun: the innermost interceptor, so its lines time the calls themselves.
+    if (debugEnabled()) interceptors.push(debugInterceptor);
+    const last: CallHandler = (call) => this.lastStage(call as unknown as PipelineCall);
+    this.pipeline = interceptors.reduceRight<CallHandler>((next, interceptor) => interceptor(next), last);
   }
 
   /**
@@ -241,14 +261,7 @@ export class OperationsClient {
   async waitOperation(name: string, options: CallOptions = {}): Promise<Operation> {
     const valid = validateName(name, this.template);
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
-    // No deadline (Infinity): the server waits as long as it will. Otherwise leave the answer
-    // time to arrive before the deadline: a tenth, between 50 ms and 1 s.
-    if (timeoutMs === Infinity) {
-      return this.call('waitOperation', { name: valid, timeout: undefined }, { ...options, timeoutMs });
-    }
-    const serverMs = Math.max(1, timeoutMs - Math.min(1000, Math.max(50, timeoutMs / 10)));
-    const timeout = { seconds: String(Math.floor(serverMs / 1000)), nanos: Math.floor(serverMs % 1000) * 1e6 };
-    return this.call('waitOperation', { name: valid, timeout }, { ...options, timeoutMs });
+    return this.call('waitOperation', waitRequest(valid, timeoutMs), { ...options, timeoutMs });
   }
 
   /** One page of the operations under `parent` (e.g. `projects/my-project`). */
@@ -302,78 +315,7 @@ export class OperationsClient {
    * DEADLINE_EXCEEDED when no read at all completed before the deadline.
    */
   async waitForDone(name: string, options: PollOptions = {}): Promise<Operation> {
-    const valid = validateName(name, this.template);
-    const policy = pollPolicy(this.policy, options.pollPolicy);
-    const timeoutMs = options.timeoutMs === undefined ? policy.timeoutMs : checkTimeout(options.timeoutMs);
-    return this.pollUntilDone(valid, Date.now() + timeoutMs, policy, options);
-  }
-
-  /** waitForDone's loop, for a validated name and an absolute deadline. */
-  private async pollUntilDone(
-    name: string,
-    deadline: number,
-    policy: PollPolicy,
-    options: PollOptions,
-  ): Promise<Operation> {
-    const { signal, metadata } = options;
-    let useWait =
-      options.useWaitOperation !== false && !this.waitUnsupported && this.transport.supports('waitOperation');
-    let attempt = 0;
-    let last: Operation | undefined;
-    let lastError: OperationsError | undefined;
-    let finalRead = false;
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return lastOrFail(last, lastError);
-      // A read never outlives the wait: its deadline is the wait's when that comes first.
-      const timeoutMs = Math.min(useWait ? MAX_WAIT_SLICE_MS : this.timeoutMs, remaining);
-      const cutByWait = timeoutMs === remaining;
-      const started = Date.now();
-      try {
-        last = useWait
-          ? await this.waitOperation(name, { signal, metadata, timeoutMs })
-          : await this.getOperation(name, { signal, metadata, timeoutMs });
-        if (last.done || finalRead) return last;
-      } catch (error) {
-        const e = OperationsError.from(error);
-        if (useWait && e.code === Code.UNIMPLEMENTED && !e.local) {
-          // Many servers don't implement WaitOperation: poll instead, for good.
-          this.waitUnsupported = true;
-          useWait = false;
-          continue;
-        }
-        if (e.code === Code.DEADLINE_EXCEEDED && !e.aborted && (cutByWait || useWait)) {
-          // The wait's own deadline ended the read (or a slow wait slice): the outcome is the last state read.
-          lastError = e;
-          continue;
-        }
-        const retryDelay = retryInfoDelayMs(e);
-        if (retryDelay === undefined || (e.code !== Code.UNAVAILABLE && e.code !== Code.RESOURCE_EXHAUSTED)) throw e;
-        lastError = e;
-        await sleep(
-          Math.min(Math.max(retryDelay, backoffDelay(attempt++, policy)), this.leftUntil(deadline)),
-          signal,
-          this.closing.signal,
-        );
-        continue;
-      }
-      // Not done: back off before the next read (a wait that returned early counts its own time).
-      let delay = backoffDelay(attempt++, policy);
-      const left = this.leftUntil(deadline);
-      if (delay >= left) {
-        // No room for another regular read: one last read shortly before the deadline, not after it.
-        if (left <= 0) return last;
-        delay = left - Math.min(FINAL_READ_RESERVE_MS, left / 2);
-        finalRead = true;
-      }
-      const pause = useWait ? delay - (Date.now() - started) : delay;
-      if (pause > 0) await sleep(pause, signal, this.closing.signal);
-    }
-  }
-
-  /** Milliseconds until `deadline`, never negative. */
-  private leftUntil(deadline: number): number {
-    return Math.max(0, deadline - Date.now());
+    return (await this.startWait('waitForDone', name, options)) as Operation;
   }
 
   /**
@@ -385,24 +327,7 @@ export class OperationsClient {
    * or with DEADLINE_EXCEEDED when the cancel itself, or every read, didn't finish in time.
    */
   async cancelAndConfirm(name: string, options: PollOptions = {}): Promise<CancelOutcome> {
-    const valid = validateName(name, this.template);
-    const policy = pollPolicy(this.policy, options.pollPolicy);
-    const timeoutMs = options.timeoutMs === undefined ? policy.timeoutMs : checkTimeout(options.timeoutMs);
-    const deadline = Date.now() + timeoutMs;
-    const { signal, metadata } = options;
-    const bounded = (): CallOptions => ({
-      signal,
-      metadata,
-      timeoutMs: Math.min(this.timeoutMs, Math.max(1, deadline - Date.now())),
-    });
-    try {
-      await this.cancelOperation(valid, bounded());
-    } catch (error) {
-      const e = OperationsError.from(error);
-      if (e.code !== Code.UNIMPLEMENTED || e.local) throw e;
-      return { outcome: 'unsupported', operation: await this.getOperation(valid, bounded()), error: e };
-    }
-    return cancelOutcome(await this.pollUntilDone(valid, deadline, policy, options));
+    return (await this.startWait('cancelAndConfirm', name, options)) as CancelOutcome;
   }
 
   /**
@@ -431,55 +356,242 @@ export class OperationsClient {
   }
 
   /**
-   * Resolves the call's options and hands it to the transport, then retries by the policy.
-   * Rejects (never throws) on bad input. The first attempt's success is the hot path: one
-   * object per call for the transport, one for its metadata, no closure.
+   * The first stage of an RPC: checks and resolves the options (deadline, metadata, retry
+   * policy) once, then runs the pipeline. Rejects (never throws) on bad input. With no
+   * interceptors, the first attempt's success is the hot path: one object for the call, one
+   * for its metadata, no closure.
    */
   private async call<K extends MethodKey>(
     method: K,
     request: RequestOf<K>,
     options: CallOptions = NO_OPTIONS,
+    parent?: PipelineCall,
   ): Promise<ResponseOf<K>> {
     const signal = options.signal;
     if (signal !== undefined && signal.aborted) throw abortedError(signal);
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
     const extra = options.metadata;
-    if (extra !== undefined) checkMetadata(extra);
-    const call: UnaryCall<K> = {
+    // A wait's RPCs carry the wait's metadata, already checked.
+    if (extra !== undefined && parent === undefined) checkMetadata(extra);
+    const retry = options.retry;
+    const call = new PipelineCall(
       method,
       request,
-      deadline: timeoutMs === Infinity ? undefined : Date.now() + timeoutMs,
+      request.name,
+      this.metadataOf(request.name, extra),
+      timeoutMs === Infinity ? undefined : Date.now() + timeoutMs,
       signal,
-      metadata: this.metadataOf(request.name, extra),
-    };
-    // WaitOperation is never retried (AIP-194): its caller's deadline is the whole point.
-    if (method === 'waitOperation' || options.retry === false) {
+      parent as unknown as Call | undefined,
+      this.transport,
+      // WaitOperation is never retried (AIP-194): its caller's deadline is the whole point.
+      method === 'waitOperation' || retry === false
+        ? false
+        : retry === undefined
+          ? this.retry
+          : retryPolicy(this.retry, retry),
+      undefined,
+    );
+    return (await this.pipeline(call as unknown as Call)) as ResponseOf<K>;
+  }
+
+  /** The first stage of a wait: validates and resolves its options once, then runs the pipeline. */
+  private async startWait(
+    method: 'waitForDone' | 'cancelAndConfirm',
+    name: string,
+    options: PollOptions,
+  ): Promise<unknown> {
+    const valid = validateName(name, this.template);
+    const policy = pollPolicy(this.policy, options.pollPolicy);
+    const timeoutMs = options.timeoutMs === undefined ? policy.timeoutMs : checkTimeout(options.timeoutMs);
+    const signal = options.signal;
+    if (signal !== undefined && signal.aborted) throw abortedError(signal);
+    if (options.metadata !== undefined) checkMetadata(options.metadata);
+    const call = new PipelineCall(
+      method,
+      { name: valid, timeoutMs },
+      valid,
+      // What the wait's RPCs start from: the caller's metadata and what interceptors add here.
+      { ...options.metadata },
+      timeoutMs === Infinity ? undefined : Date.now() + timeoutMs,
+      signal,
+      undefined,
+      this.transport,
+      false,
+      { policy, useWaitOperation: options.useWaitOperation !== false },
+    );
+    return this.pipeline(call as unknown as Call);
+  }
+
+  /** The pipeline's last stage: the attempts of an RPC, or a wait's loop. */
+  private lastStage(call: PipelineCall): Promise<unknown> {
+    // Interceptors may have added metadata: it must still be metadata both transports can carry.
+    if (this.intercepted) checkMetadata(call.metadata);
+    const plan = call.plan;
+    if (plan === undefined) return this.attempts(call);
+    return call.method === 'cancelAndConfirm' ? this.confirm(call, plan) : this.pollUntilDone(call, plan);
+  }
+
+  /** An RPC's attempts: the first, then retries by the call's policy (gRFC A6, see retry.ts). */
+  private async attempts(call: PipelineCall): Promise<unknown> {
+    const transport = this.transport;
+    const observers = call.observers;
+    if (observers !== undefined) return this.observedAttempts(call, observers);
+    const policy = call.retry;
+    if (policy === false) {
       try {
-        return await this.transport.unary(call);
+        return await transport.unary(asUnary(call));
       } catch (error) {
         throw OperationsError.from(error);
       }
     }
-    const policy = options.retry === undefined ? this.retry : retryPolicy(this.retry, options.retry);
     try {
-      const response = await this.transport.unary(call);
+      const response = await transport.unary(asUnary(call));
       this.throttle.onSuccess();
       return response;
     } catch (error) {
-      const onRetry = this.onRetry;
-      return retryAfterFailure(() => this.transport.unary(call), OperationsError.from(error), {
+      return retryAfterFailure(() => transport.unary(asUnary(call)), OperationsError.from(error), {
         policy,
         throttle: this.throttle,
         deadline: call.deadline,
-        signal,
+        signal: call.signal,
         closing: this.closing.signal,
-        onRetry: onRetry && ((attempt, e) => onRetry({ method, attempt, error: e })),
+        onRetry: this.onRetry && this.retryReporter(call, undefined),
       });
     }
   }
 
+  /** The attempts of an RPC whose interceptors observe them: each attempt timed and reported. */
+  private async observedAttempts(call: PipelineCall, observers: readonly CallObserver[]): Promise<unknown> {
+    let attempt = 0;
+    const run = async (): Promise<unknown> => {
+      const number = ++attempt;
+      const started = performance.now();
+      try {
+        const response = await this.transport.unary(asUnary(call));
+        tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error: undefined });
+        return response;
+      } catch (reason) {
+        const error = OperationsError.from(reason);
+        tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error });
+        throw error;
+      }
+    };
+    const policy = call.retry;
+    if (policy === false) return run();
+    try {
+      const response = await run();
+      this.throttle.onSuccess();
+      return response;
+    } catch (error) {
+      return retryAfterFailure(run, error as OperationsError, {
+        policy,
+        throttle: this.throttle,
+        deadline: call.deadline,
+        signal: call.signal,
+        closing: this.closing.signal,
+        onRetry: this.retryReporter(call, observers),
+      });
+    }
+  }
+
+  /** Tells the client's onRetry and the call's observers of a retry about to happen. */
+  private retryReporter(
+    call: PipelineCall,
+    observers: readonly CallObserver[] | undefined,
+  ): (attempt: number, error: OperationsError, delayMs: number) => void {
+    const onRetry = this.onRetry;
+    return (attempt, error, delayMs) => {
+      const event: RetryEvent = { method: call.method as MethodKey, attempt, error, delayMs };
+      onRetry?.(event);
+      if (observers) for (const observer of observers) observer.onRetry?.(event);
+    };
+  }
+
+  /** cancelAndConfirm's last stage: the cancel, then reads until done or the wait's deadline. */
+  private async confirm(wait: PipelineCall, plan: WaitPlan): Promise<CancelOutcome> {
+    const { name } = wait;
+    const deadline = wait.deadline ?? Infinity;
+    const bounded = (): CallOptions => ({
+      signal: wait.signal,
+      metadata: wait.metadata,
+      timeoutMs: Math.min(this.timeoutMs, Math.max(1, deadline - Date.now())),
+    });
+    try {
+      await this.call('cancelOperation', { name }, bounded(), wait);
+    } catch (error) {
+      const e = OperationsError.from(error);
+      if (e.code !== Code.UNIMPLEMENTED || e.local) throw e;
+      return {
+        outcome: 'unsupported',
+        operation: await this.call('getOperation', { name }, bounded(), wait),
+        error: e,
+      };
+    }
+    return cancelOutcome(await this.pollUntilDone(wait, plan));
+  }
+
+  /** waitForDone's last stage (and cancelAndConfirm's reads): the wait's loop of RPCs. */
+  private async pollUntilDone(wait: PipelineCall, plan: WaitPlan): Promise<Operation> {
+    const { name, signal, metadata } = wait;
+    const deadline = wait.deadline ?? Infinity;
+    const { policy } = plan;
+    const shape = pollBackoff(policy);
+    let useWait = plan.useWaitOperation && !this.waitUnsupported && this.transport.supports('waitOperation');
+    let attempt = 0;
+    let last: Operation | undefined;
+    let lastError: OperationsError | undefined;
+    let finalRead = false;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return lastOrFail(last, lastError);
+      // A read never outlives the wait: its deadline is the wait's when that comes first.
+      const timeoutMs = Math.min(useWait ? MAX_WAIT_SLICE_MS : this.timeoutMs, remaining);
+      const cutByWait = timeoutMs === remaining;
+      const started = Date.now();
+      try {
+        last = useWait
+          ? await this.call('waitOperation', waitRequest(name, timeoutMs), { signal, metadata, timeoutMs }, wait)
+          : await this.call('getOperation', { name }, { signal, metadata, timeoutMs }, wait);
+        if (last.done || finalRead) return last;
+      } catch (error) {
+        const e = OperationsError.from(error);
+        if (useWait && e.code === Code.UNIMPLEMENTED && !e.local) {
+          // Many servers don't implement WaitOperation: poll instead, for good.
+          this.waitUnsupported = true;
+          useWait = false;
+          continue;
+        }
+        if (e.code === Code.DEADLINE_EXCEEDED && !e.aborted && (cutByWait || useWait)) {
+          // The wait's own deadline ended the read (or a slow wait slice): the outcome is the last state read.
+          lastError = e;
+          continue;
+        }
+        const retryDelay = retryInfoDelayMs(e);
+        if (retryDelay === undefined || (e.code !== Code.UNAVAILABLE && e.code !== Code.RESOURCE_EXHAUSTED)) throw e;
+        lastError = e;
+        await sleep(
+          Math.min(Math.max(retryDelay, backoff(attempt++, shape)), leftUntil(deadline)),
+          signal,
+          this.closing.signal,
+        );
+        continue;
+      }
+      // Not done: back off before the next read (a wait that returned early counts its own time).
+      let delay = backoff(attempt++, shape);
+      const left = leftUntil(deadline);
+      if (delay >= left) {
+        // No room for another regular read: one last read shortly before the deadline, not after it.
+        if (left <= 0) return last;
+        delay = left - Math.min(FINAL_READ_RESERVE_MS, left / 2);
+        finalRead = true;
+      }
+      const pause = useWait ? delay - (Date.now() - started) : delay;
+      if (pause > 0) await sleep(pause, signal, this.closing.signal);
+    }
+  }
+
   /** The client's headers, Google's routing header for `name` (percent-encoded as in a REST path), then `extra`. */
-  private metadataOf(name: string, extra: Metadata | undefined): Metadata {
+  private metadataOf(name: string, extra: Metadata | undefined): Record<string, string> {
     const routing = `name=${encodeComponent(name)}`;
     // The common case builds an object of one fixed shape, cheaper than spreading.
     if (this.apiClientOnly && extra === undefined) {
@@ -489,18 +601,48 @@ export class OperationsClient {
   }
 }
 
+/**
+ * WaitOperation's request for a call of `timeoutMs`: no timeout for no deadline (the server
+ * waits as long as it will); otherwise the server is asked to answer a tenth (50 ms to 1 s)
+ * before the call's deadline, leaving the answer time to arrive.
+ */
+function waitRequest(name: string, timeoutMs: number): WaitOperationRequest {
+  if (timeoutMs === Infinity) return { name, timeout: undefined };
+  const serverMs = Math.max(1, timeoutMs - Math.min(1000, Math.max(50, timeoutMs / 10)));
+  return { name, timeout: { seconds: String(Math.floor(serverMs / 1000)), nanos: Math.floor(serverMs % 1000) * 1e6 } };
+}
+
+/** An RPC's call as the transport's UnaryCall: the same object (method, request, deadline, signal, metadata). */
+function asUnary(call: PipelineCall): UnaryCall<MethodKey> {
+  return call as unknown as UnaryCall<MethodKey>;
+}
+
+function tellAttempt(observers: readonly CallObserver[], event: AttemptEvent): void {
+  for (const observer of observers) observer.onAttempt?.(event);
+}
+
+/** Milliseconds until `deadline`, never negative. */
+function leftUntil(deadline: number): number {
+  return Math.max(0, deadline - Date.now());
+}
+
 /** The last state read, or (none read in time) the error that ended the last read, or DEADLINE_EXCEEDED. */
 function lastOrFail(last: Operation | undefined, error: OperationsError | undefined): Operation {
   if (last) return last;
   throw error ?? new OperationsError(Code.DEADLINE_EXCEEDED, "the wait's deadline came before any read completed");
 }
 
-/** The outcome a final read of a cancelled-or-not operation says. Not done is `running`, never `cancelled`. */
-export function cancelOutcome(operation: Operation): CancelOutcome {
-  if (!operation.done) return { outcome: 'running', operation };
-  const error = operationError(operation);
-  if (!error) return { outcome: 'completed', operation, response: operation.response };
-  return error.code === Code.CANCELLED ? { outcome: 'cancelled', operation } : { outcome: 'failed', operation, error };
+/** Makes the transport of a client given none; set by the package's main entry (a gRPC one). */
+let defaultTransportFactory: (() => Transport) | undefined;
+
+/** Sets what makes the transport of a client given none (the main entry sets createGrpcTransport). */
+export function setDefaultTransport(factory: () => Transport): void {
+  defaultTransportFactory = factory;
+}
+
+function defaultTransport(): Transport {
+  if (!defaultTransportFactory) throw new TypeError('OperationsClient: no transport given and no default set');
+  return defaultTransportFactory();
 }
 
 /** One throttle per target (transport), shared by the clients over it. */

@@ -4,17 +4,30 @@
  *
  * @module
  */
+import { setDefaultTransport } from './client';
+import { createGrpcTransport } from './transports/grpc';
+
+// A client given no transport gets a gRPC one to optimization.googleapis.com (or the emulator).
+setDefaultTransport(() => createGrpcTransport());
+
 export {
   OperationsClient,
-  cancelOutcome,
-  type CancelOutcome,
   type ListOptions,
   type OperationsClientOptions,
   type OperationsPage,
   type PageOptions,
-  type PollOptions,
-  type RetryEvent,
 } from './client';
+export { cancelOutcome, type CancelOutcome, type PollOptions } from './outcome';
+export type {
+  AttemptEvent,
+  Call,
+  CallHandler,
+  CallMethod,
+  CallObserver,
+  Interceptor,
+  RetryEvent,
+  WaitRequest,
+} from './interceptors';
 export {
   Code,
   OperationsError,
@@ -35,7 +48,7 @@ export {
   type HttpRules,
   type HttpVerb,
 } from './http-rules';
-export { type CancelManyOptions, type CancelManyResult } from './many';
+export { type CancelManyOptions, type CancelManyResult, type Canceller } from './many';
 export { MAX_NAME_LENGTH, OPTIMIZATION_V1_TEMPLATE, operationName } from './names';
 export { DEFAULT_POLL_POLICY, DEFAULT_TIMEOUT_MS, type PollPolicy } from './policy';
 export { DEFAULT_RETRY_POLICY, DEFAULT_THROTTLE_POLICY, type RetryPolicy, type ThrottlePolicy } from './retry';
@@ -69,6 +82,7 @@ export type {
   MethodKey,
   RequestOf,
   ResponseOf,
+  ServerAddress,
   TlsOptions,
   Transport,
   UnaryCall,

@@ -4,12 +4,18 @@
  * with a bound on calls in flight, an optional rate limit, and a slow-down on quota errors.
  */
 import { setMaxListeners } from 'node:events';
-import type { CancelOutcome, OperationsClient, PollOptions } from './client';
+import { backoff, sleep, type BackoffShape } from './backoff';
 import { Code, OperationsError, retryInfoDelayMs } from './errors';
-import { sleep } from './policy';
-import type { Metadata } from './transport';
+import type { CancelOutcome, PollOptions } from './outcome';
+import type { CallOptions, Metadata } from './transport';
 
-/** Options of {@link OperationsClient.cancelMany}; all optional. */
+/** What cancelMany calls: an OperationsClient's two cancels. */
+export interface Canceller {
+  cancelOperation(name: string, options?: CallOptions): Promise<void>;
+  cancelAndConfirm(name: string, options?: PollOptions): Promise<CancelOutcome>;
+}
+
+/** Options of `OperationsClient.cancelMany`; all optional. */
 export interface CancelManyOptions {
   /** Calls in flight at most. Default 32. */
   readonly concurrency?: number;
@@ -62,8 +68,8 @@ export type CancelManyResult =
     };
 
 const DEFAULT_CONCURRENCY = 32;
-const QUOTA_BACKOFF_MS = 1000;
-const QUOTA_MAX_BACKOFF_MS = 30_000;
+/** The slow-down after a RESOURCE_EXHAUSTED: 1 s doubling up to 30 s, jitter 0.2. */
+const QUOTA_BACKOFF: BackoffShape = { initialMs: 1000, multiplier: 2, maxMs: 30_000, jitter: 0.2 };
 
 /**
  * Flow control shared by the calls of one cancelMany: a concurrency limit that halves on
@@ -101,7 +107,7 @@ class Flow {
 }
 
 export async function* cancelMany(
-  client: OperationsClient,
+  client: Canceller,
   names: Iterable<string> | AsyncIterable<string>,
   options: CancelManyOptions = {},
 ): AsyncGenerator<CancelManyResult, void, undefined> {
@@ -184,7 +190,7 @@ export async function* cancelMany(
 
 /** One name: wait for a start slot, cancel (and confirm), slow down and try again on RESOURCE_EXHAUSTED. */
 async function cancelOne(
-  client: OperationsClient,
+  client: Canceller,
   name: string,
   options: CancelManyOptions,
   flow: Flow,
@@ -209,8 +215,7 @@ async function cancelOne(
         return { name, outcome: 'error', error };
       }
       const hinted = retryInfoDelayMs(error) ?? 0;
-      const backoff = Math.min(QUOTA_MAX_BACKOFF_MS, QUOTA_BACKOFF_MS * 2 ** (attempt - 1));
-      flow.onQuota(Math.max(hinted, backoff * (0.8 + 0.4 * Math.random())));
+      flow.onQuota(Math.max(hinted, backoff(attempt - 1, QUOTA_BACKOFF)));
     }
   }
 }

@@ -1,10 +1,6 @@
-/**
- * Deadlines and poll backoff as typed defaults in code, and the one sleep of waits and
- * retries (which the caller's abort and the client's close() end at once).
- */
-import { Code, abortedError, localError } from './errors';
-import { listen, stopListening } from './abort';
-import { endedByCloseError } from './in-flight';
+/** Deadlines and the poll policy as typed defaults in code. */
+import type { BackoffShape } from './backoff';
+import { Code, localError } from './errors';
 
 /**
  * Default deadline of Get/Cancel/Delete/List, covering all attempts: 10 s, as in googleapis'
@@ -57,38 +53,12 @@ export function pollPolicy(base: PollPolicy, overrides: Partial<PollPolicy> | un
   return policy;
 }
 
-/** The delay before read number `attempt + 2` (attempt 0: the first delay), with jitter. */
-export function backoffDelay(attempt: number, policy: PollPolicy, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** attempt);
-  return base * (1 - policy.jitter + 2 * policy.jitter * random());
-}
-
-/**
- * Resolves after `ms`; rejects with the abort error at once when `signal` aborts, and with
- * CANCELLED ("closed while in flight") at once when `closing` (a client's close()) aborts.
- */
-export function sleep(ms: number, signal: AbortSignal | undefined, closing?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortedError(signal));
-    if (closing?.aborted) return reject(endedByCloseError());
-    const stop = (): void => {
-      clearTimeout(timer);
-      if (signal) stopListening(signal, onAbort);
-      if (closing) stopListening(closing, onClose);
-    };
-    const onAbort = (): void => {
-      stop();
-      reject(abortedError(signal as AbortSignal));
-    };
-    const onClose = (): void => {
-      stop();
-      reject(endedByCloseError());
-    };
-    const timer = setTimeout(() => {
-      stop();
-      resolve();
-    }, ms);
-    if (signal) listen(signal, onAbort);
-    if (closing) listen(closing, onClose);
-  });
+/** The shape of a poll policy's backoff, for {@link backoff}. */
+export function pollBackoff(policy: PollPolicy): BackoffShape {
+  return {
+    initialMs: policy.initialDelayMs,
+    multiplier: policy.multiplier,
+    maxMs: policy.maxDelayMs,
+    jitter: policy.jitter,
+  };
 }

@@ -5,7 +5,7 @@
  * backoff stops at once.
  */
 import { Code, OperationsError, localError } from './errors';
-import { sleep } from './policy';
+import { backoff, sleep, type BackoffShape } from './backoff';
 
 /** How a failed call is retried: which codes, how many attempts, what backoff between them. */
 export interface RetryPolicy {
@@ -80,10 +80,14 @@ export function retryPolicy(base: RetryPolicy, overrides: Partial<RetryPolicy> |
   return policy;
 }
 
-/** The backoff before retry number `retry` (1 for the first retry), with jitter. */
-export function retryBackoff(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.multiplier ** (retry - 1));
-  return base * (1 - policy.jitter + 2 * policy.jitter * random());
+/** The shape of a retry policy's backoff, for {@link backoff}. */
+export function retryBackoff(policy: RetryPolicy): BackoffShape {
+  return {
+    initialMs: policy.initialBackoffMs,
+    multiplier: policy.multiplier,
+    maxMs: policy.maxBackoffMs,
+    jitter: policy.jitter,
+  };
 }
 
 export interface RetryContext {
@@ -94,8 +98,11 @@ export interface RetryContext {
   readonly signal: AbortSignal | undefined;
   /** Aborted when the client closes: a backoff in progress ends at once (CANCELLED). */
   readonly closing?: AbortSignal | undefined;
-  /** Called before each retry, with the attempt number about to run (2, 3, ...) and the error that caused it. */
-  readonly onRetry?: ((attempt: number, error: OperationsError) => void) | undefined;
+  /**
+   * Called before each retry, once its delay is known: the attempt about to run (2, 3, ...),
+   * the error that caused it, the delay in ms.
+   */
+  readonly onRetry?: ((attempt: number, error: OperationsError, delayMs: number) => void) | undefined;
 }
 
 /**
@@ -118,10 +125,10 @@ export async function retryAfterFailure<T>(
     if (n >= policy.maxAttempts || !throttle.allowsRetry) throw e;
     const pushback = e.retryPushbackMs;
     if (pushback !== undefined && pushback < 0) throw e; // the server says: don't retry
-    const delay = pushback ?? retryBackoff(n, policy);
+    const delay = pushback ?? backoff(n - 1, retryBackoff(policy));
     if (context.deadline !== undefined && Date.now() + delay >= context.deadline) throw e;
+    context.onRetry?.(n + 1, e, delay);
     await sleep(delay, context.signal, context.closing);
-    context.onRetry?.(n + 1, e);
     try {
       const result = await attempt();
       throttle.onSuccess();

@@ -51,6 +51,11 @@ export interface Transport {
   readonly version: string;
   /** The API's HTTP rule table: REST routes by it; both transports' name templates come from it. */
   readonly rules: HttpRules;
+  /**
+   * Where calls go, for telemetry (OpenTelemetry's `server.address` and `server.port`):
+   * undefined when the transport can't say (a custom one, a list of addresses).
+   */
+  readonly server?: ServerAddress | undefined;
   /** Whether the transport can carry `method` at all (REST: only methods with an HTTP rule). */
   supports(method: MethodKey): boolean;
   /** Runs one unary call; rejects only with OperationsError. */
@@ -62,6 +67,14 @@ export interface Transport {
    * server does. Idempotent: later calls return the first one's promise.
    */
   close(options?: CloseOptions): Promise<void>;
+}
+
+/** A transport's server: a host name or IP address, and a port when there is one (not for a Unix socket). */
+export interface ServerAddress {
+  /** The host name or IP address (without brackets), or a Unix socket's path. */
+  readonly address: string;
+  /** The port, or undefined. */
+  readonly port: number | undefined;
 }
 
 /** Options of `close()`. */

@@ -15,7 +15,7 @@ import { grpcProxyChannel } from '../proxy';
 import { InFlight, closedTransportError, endedByCloseError } from '../in-flight';
 import { ClosableCredentials, type IpTls } from './grpc-credentials';
 import { redactError, secretsOf } from '../redact';
-import type { CloseOptions, Metadata, TlsOptions, Transport, UnaryCall } from '../transport';
+import type { CloseOptions, Metadata, ServerAddress, TlsOptions, Transport, UnaryCall } from '../transport';
 
 /** Where and how to reach the service over gRPC. */
 export interface GrpcTransportOptions extends CredentialOptions, TlsOptions {
@@ -107,6 +107,7 @@ class GrpcTransport implements Transport {
   readonly kind = 'grpc';
   readonly version = grpcVersion();
   readonly rules: HttpRules;
+  readonly server: ServerAddress | undefined;
   private readonly clients: grpc.Client[];
   private next = 0;
   private readonly inFlight = new InFlight<grpc.ClientUnaryCall>();
@@ -120,6 +121,7 @@ class GrpcTransport implements Transport {
     const emulator = options.address === undefined ? process.env[EMULATOR_HOST_ENV] : undefined;
     const address = emulator || options.address || DEFAULT_GRPC_ADDRESS;
     const insecure = emulator ? true : options.insecure === true;
+    this.server = serverOf(address);
     const base =
       options.credentials ??
       (insecure
@@ -335,4 +337,23 @@ function ipTls(address: string, options: GrpcTransportOptions): IpTls | undefine
 
 function toBuffer(value: Buffer | string | undefined): Buffer | null {
   return value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(value);
+}
+
+/**
+ * The server of a grpc-js target, for telemetry: `host:port`, `dns:[//authority/]host:port`,
+ * `[v6]:port`, `ipv4:`/`ipv6:` with one address, `unix:path`; undefined for a list of
+ * addresses or a scheme it doesn't know.
+ */
+export function serverOf(target: string): ServerAddress | undefined {
+  if (target.startsWith('unix:'))
+    return { address: target.slice(target.startsWith('unix://') ? 7 : 5), port: undefined };
+  let rest = target.replace(/^dns:(\/\/[^/]*\/)?/, '').replace(/^ipv[46]:/, '');
+  if (rest.includes(',') || /^[a-z][a-z0-9+.-]*:\/\//i.test(rest)) return undefined;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
+  if (bracketed) return { address: bracketed[1] as string, port: bracketed[2] ? Number(bracketed[2]) : 443 };
+  if (isIP(rest) === 6) return { address: rest, port: 443 };
+  const colon = rest.lastIndexOf(':');
+  const port = colon >= 0 && /^\d+$/.test(rest.slice(colon + 1)) ? Number(rest.slice(colon + 1)) : undefined;
+  if (colon >= 0 && port !== undefined) rest = rest.slice(0, colon);
+  return rest === '' ? undefined : { address: rest, port: port ?? 443 };
 }

@@ -1,14 +1,22 @@
 import { cancelOutcome, Code, DEFAULT_POLL_POLICY, VERSION } from '../../src';
-import { backoffDelay, checkTimeout, pollPolicy, sleep } from '../../src/policy';
+import { backoff, sleep } from '../../src/backoff';
+import { checkTimeout, pollBackoff, pollPolicy } from '../../src/policy';
+import { DEFAULT_RETRY_POLICY } from '../../src';
+import { retryBackoff } from '../../src/retry';
 import { rejectionOf } from '../helpers/transports';
 
 describe('poll policy', () => {
   it('grows by the multiplier up to the cap, jittered within the bounds', () => {
     const policy = { ...DEFAULT_POLL_POLICY, jitter: 0 };
-    expect([0, 1, 2, 3].map((a) => backoffDelay(a, policy))).toEqual([250, 375, 562.5, 843.75]);
-    expect(backoffDelay(50, policy)).toBe(5000);
-    expect(backoffDelay(0, DEFAULT_POLL_POLICY, () => 0)).toBeCloseTo(200);
-    expect(backoffDelay(0, DEFAULT_POLL_POLICY, () => 0.999999)).toBeCloseTo(300);
+    expect([0, 1, 2, 3].map((a) => backoff(a, pollBackoff(policy)))).toEqual([250, 375, 562.5, 843.75]);
+    expect(backoff(50, pollBackoff(policy))).toBe(5000);
+    expect(backoff(0, pollBackoff(DEFAULT_POLL_POLICY), () => 0)).toBeCloseTo(200);
+    expect(backoff(0, pollBackoff(DEFAULT_POLL_POLICY), () => 0.999999)).toBeCloseTo(300);
+  });
+
+  it('is the same backoff as retries, by their own fields', () => {
+    const shape = retryBackoff({ ...DEFAULT_RETRY_POLICY, jitter: 0 });
+    expect([0, 1, 2, 5, 9].map((n) => backoff(n, shape))).toEqual([500, 1000, 2000, 10_000, 10_000]);
   });
 
   it('refuses nonsense overrides', () => {
