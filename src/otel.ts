@@ -1,0 +1,242 @@
+/**
+ * `longrun/otel`: OpenTelemetry traces and metrics of longrun's calls, as one interceptor.
+ * Built on `@opentelemetry/api` (an optional peer dependency: only this entry loads it).
+ *
+ * ```ts
+ * import { OperationsClient } from 'longrun';
+ * import { openTelemetry } from 'longrun/otel';
+ *
+ * const client = new OperationsClient({ interceptors: [openTelemetry()] });
+ * ```
+ *
+ * @module
+ */
+import { hasSubscribers } from 'node:diagnostics_channel';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  metrics,
+  propagation,
+  trace,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type MeterProvider,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { Code, OperationsError, codeName } from './errors';
+import type { Call, CallHandler, Interceptor } from './interceptors';
+import { cancelOutcome, type CancelOutcome } from './outcome';
+import type { Operation } from './proto';
+import type { Transport } from './transport';
+import { VERSION } from './version';
+
+/** Options of {@link openTelemetry}; all optional. */
+export interface OpenTelemetryOptions {
+  /** Where spans go. Default: the global TracerProvider (`trace.setGlobalTracerProvider`, the SDK's `register()`). */
+  readonly tracerProvider?: TracerProvider;
+  /** Where metrics go. Default: the global MeterProvider (`metrics.setGlobalMeterProvider`). */
+  readonly meterProvider?: MeterProvider;
+  /**
+   * Whether each RPC's metadata (gRPC) or headers (REST) carry the trace context (the global
+   * propagator's `traceparent`, `tracestate`, baggage...). `auto` (the default) does, except
+   * over REST while something listens to undici's `undici:request:create` diagnostics channel
+   * (OpenTelemetry's undici instrumentation, which injects the context of its own span there:
+   * a second `traceparent` would be sent otherwise). Over gRPC, OpenTelemetry's grpc-js
+   * instrumentation replaces longrun's value with its own span's, so there is always one.
+   */
+  readonly propagate?: boolean | 'auto';
+}
+
+/** The tracer's and meter's name (its version is longrun's). */
+export const INSTRUMENTATION_NAME = 'longrun';
+
+/** Span and metric attribute names longrun sets beyond OpenTelemetry's RPC conventions. */
+export const ATTRIBUTES = Object.freeze({
+  /** The operation's (or for ListOperations the parent's) resource name. */
+  name: 'longrun.operation.name',
+  /** `grpc` or `rest`. */
+  transport: 'longrun.transport',
+  /** A wait's outcome: `cancelled`, `completed`, `failed`, `unsupported`, `running`. */
+  outcome: 'longrun.outcome',
+  /** A retry event's attempt about to run (2, 3, ...). */
+  attempt: 'longrun.attempt',
+  /** A retry event's delay before that attempt, in ms. */
+  delayMs: 'longrun.retry.delay_ms',
+});
+
+/** The metric instruments' names. */
+export const METRICS = Object.freeze({
+  /** Histogram of each RPC's duration (all attempts), in seconds: OpenTelemetry's `rpc.client.call.duration`. */
+  callDuration: 'rpc.client.call.duration',
+  /** Counter of retries, by method and the code that caused them. */
+  retries: 'longrun.client.retries',
+  /** Counter of what cancelAndConfirm found, by outcome. */
+  cancelOutcomes: 'longrun.cancel.outcomes',
+  /** Histogram of each wait's duration (cancelAndConfirm, waitForDone), in seconds, by outcome. */
+  waitDuration: 'longrun.wait.duration',
+});
+
+const RPC_SERVICE = 'google.longrunning.Operations';
+/** Buckets of the duration histograms, in seconds: 5 ms to 5 min. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+interface Instruments {
+  readonly provider: MeterProvider;
+  readonly callDuration: Histogram;
+  readonly retries: Counter;
+  readonly cancelOutcomes: Counter;
+  readonly waitDuration: Histogram;
+}
+
+/**
+ * An interceptor that traces and measures every call of the clients it is given to:
+ * - a CLIENT span per RPC, named `google.longrunning.Operations/CancelOperation` and so on,
+ *   with `rpc.system`, `rpc.service`, `rpc.method`, `server.address`, `server.port`,
+ *   `rpc.grpc.status_code` (the code's number, over REST too), `longrun.operation.name` and
+ *   `longrun.transport`; status ERROR with the code's name on failure; each retry a `retry`
+ *   event with the attempt, the delay and the code that caused it;
+ * - an INTERNAL span per wait (`longrun.OperationsClient/cancelAndConfirm`,
+ *   `.../waitForDone`), parent of the Cancel, Wait and Get spans it makes, with
+ *   `longrun.outcome` (`cancelled`, `completed`, `failed`, `unsupported`, `running`);
+ * - the trace context injected into each RPC's metadata by the global propagator;
+ * - metrics: `rpc.client.call.duration` (s), `longrun.client.retries`,
+ *   `longrun.cancel.outcomes`, `longrun.wait.duration` (s).
+ * With no SDK registered, the API's no-ops: nothing is recorded and almost nothing is spent.
+ */
+export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
+  const propagate = options.propagate ?? 'auto';
+  let tracer: Tracer | undefined;
+  let tracerSource: TracerProvider | undefined;
+  let instruments: Instruments | undefined;
+  const attributesOf = new WeakMap<Transport, Map<string, Attributes>>();
+
+  // The global providers may be registered after the interceptor is made: look them up per call.
+  const tracerNow = (): Tracer => {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (provider !== tracerSource) {
+      tracerSource = provider;
+      tracer = provider.getTracer(INSTRUMENTATION_NAME, VERSION);
+    }
+    return tracer as Tracer;
+  };
+  const instrumentsNow = (): Instruments => {
+    const provider = options.meterProvider ?? metrics.getMeterProvider();
+    if (instruments?.provider !== provider) {
+      const meter = provider.getMeter(INSTRUMENTATION_NAME, VERSION);
+      const seconds = { unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } };
+      instruments = {
+        provider,
+        callDuration: meter.createHistogram(METRICS.callDuration, {
+          ...seconds,
+          description: 'Duration of each RPC, all its attempts included.',
+        }),
+        retries: meter.createCounter(METRICS.retries, { description: 'Retries of RPCs.', unit: '{retry}' }),
+        cancelOutcomes: meter.createCounter(METRICS.cancelOutcomes, {
+          description: 'What cancelAndConfirm found.',
+          unit: '{operation}',
+        }),
+        waitDuration: meter.createHistogram(METRICS.waitDuration, {
+          ...seconds,
+          description: 'Duration of each cancelAndConfirm and waitForDone.',
+        }),
+      };
+    }
+    return instruments;
+  };
+  /** The attributes every span and measurement of a method over a transport shares (made once). */
+  const baseAttributes = (call: Call): Attributes => {
+    let byMethod = attributesOf.get(call.transport);
+    if (!byMethod) attributesOf.set(call.transport, (byMethod = new Map()));
+    let attributes = byMethod.get(call.method);
+    if (!attributes) {
+      const slash = call.procedure.indexOf('/');
+      const server = call.transport.server;
+      attributes = Object.freeze({
+        'rpc.system': 'grpc',
+        'rpc.service': call.procedure.slice(0, slash),
+        'rpc.method': call.procedure.slice(slash + 1),
+        [ATTRIBUTES.transport]: call.transport.kind,
+        ...(server && { 'server.address': server.address }),
+        ...(server?.port !== undefined && { 'server.port': server.port }),
+      });
+      byMethod.set(call.method, attributes);
+    }
+    return attributes;
+  };
+  const injects = (call: Call): boolean =>
+    propagate === true || (propagate === 'auto' && !(call.transport.kind === 'rest' && hasSubscribers(UNDICI_CREATE)));
+
+  return (next: CallHandler): CallHandler =>
+    async (call: Call): Promise<unknown> => {
+      const parent = context.active();
+      const rpc = call.procedure.startsWith(RPC_SERVICE);
+      const base = baseAttributes(call);
+      const span = tracerNow().startSpan(
+        call.procedure,
+        { kind: rpc ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: base },
+        parent,
+      );
+      const recording = span.isRecording();
+      if (recording) span.setAttribute(ATTRIBUTES.name, call.name);
+      const inner = trace.setSpan(parent, span);
+      const meters = instrumentsNow();
+      const started = performance.now();
+      if (rpc) {
+        if (injects(call)) propagation.inject(inner, call.metadata);
+        call.observe({
+          onRetry: ({ attempt, delayMs, error }) => {
+            if (recording) {
+              span.addEvent('retry', {
+                [ATTRIBUTES.attempt]: attempt,
+                [ATTRIBUTES.delayMs]: delayMs,
+                'rpc.grpc.status_code': error.code,
+              });
+            }
+            meters.retries.add(1, { ...base, 'rpc.grpc.status_code': error.code });
+          },
+        });
+      }
+      try {
+        const result = await context.with(inner, next, undefined, call);
+        const seconds = (performance.now() - started) / 1000;
+        if (rpc) {
+          span.setAttribute('rpc.grpc.status_code', Code.OK);
+          meters.callDuration.record(seconds, { ...base, 'rpc.grpc.status_code': Code.OK });
+        } else {
+          const outcome = waitOutcome(call, result);
+          span.setAttribute(ATTRIBUTES.outcome, outcome);
+          meters.waitDuration.record(seconds, { ...base, [ATTRIBUTES.outcome]: outcome });
+          if (call.method === 'cancelAndConfirm') meters.cancelOutcomes.add(1, { [ATTRIBUTES.outcome]: outcome });
+        }
+        return result;
+      } catch (reason) {
+        const error = OperationsError.from(reason);
+        const seconds = (performance.now() - started) / 1000;
+        const status = codeName(error.code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: status });
+        span.setAttribute('error.type', status);
+        if (rpc) {
+          span.setAttribute('rpc.grpc.status_code', error.code);
+          meters.callDuration.record(seconds, { ...base, 'rpc.grpc.status_code': error.code, 'error.type': status });
+        } else {
+          meters.waitDuration.record(seconds, { ...base, 'error.type': status });
+        }
+        throw reason;
+      } finally {
+        span.end();
+      }
+    };
+}
+
+/** undici's diagnostics channel of a request being created, where its instrumentation injects. */
+const UNDICI_CREATE = 'undici:request:create';
+
+/** What a wait's result says: its outcome, or for waitForDone what its last read found. */
+function waitOutcome(call: Call, result: unknown): CancelOutcome['outcome'] {
+  return call.method === 'cancelAndConfirm'
+    ? (result as CancelOutcome).outcome
+    : cancelOutcome(result as Operation).outcome;
+}
