@@ -21,6 +21,7 @@ export { cancelOutcome, type CancelOutcome, type PollOptions } from './outcome';
 export type {
   AttemptEvent,
   Call,
+  CallBase,
   CallHandler,
   CallMethod,
   CallObserver,

@@ -41,7 +41,7 @@ export interface RetryEvent {
   readonly delayMs: number;
 }
 
-/** Listens to the attempts of one call (see {@link Call.observe}). Both members are optional. */
+/** Listens to the attempts of one call (see `observe` of {@link CallBase}). Both members are optional. */
 export interface CallObserver {
   /** After each attempt, successful or not. */
   readonly onAttempt?: (event: AttemptEvent) => void;
@@ -49,8 +49,8 @@ export interface CallObserver {
   readonly onRetry?: (event: RetryEvent) => void;
 }
 
-/** The parts every call has. */
-interface CallBase<M extends CallMethod, Q> {
+/** The parts every call has; `M` the method, `Q` its request type. */
+export interface CallBase<M extends CallMethod, Q> {
   /** The method: `cancelOperation`, ..., or a wait: `cancelAndConfirm`, `waitForDone`. */
   readonly method: M;
   /**

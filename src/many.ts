@@ -11,7 +11,9 @@ import type { CallOptions, Metadata } from './transport';
 
 /** What cancelMany calls: an OperationsClient's two cancels. */
 export interface Canceller {
+  /** Asks for the cancel (see `OperationsClient.cancelOperation`). */
   cancelOperation(name: string, options?: CallOptions): Promise<void>;
+  /** Cancels and confirms (see `OperationsClient.cancelAndConfirm`). */
   cancelAndConfirm(name: string, options?: PollOptions): Promise<CancelOutcome>;
 }
 

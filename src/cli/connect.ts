@@ -3,12 +3,9 @@
  * first: conflicting flags, an endpoint that can't be right, a token file that can't be read
  * are usage errors (exit 2) before anything is sent.
  */
-import { OperationsClient } from '../client';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { EMULATOR_HOST_ENV, type AuthLike } from '../auth';
-import { createGrpcTransport } from '../transports/grpc';
-import { createRestTransport } from '../transports/rest';
+import { EMULATOR_HOST_ENV, OperationsClient, createGrpcTransport, createRestTransport, type AuthLike } from '..';
 import { endpointProblem } from './endpoint';
 import { UsageError, plainReason, readToken } from './files';
 

@@ -5,7 +5,7 @@
  * 1 a call failed, 2 usage or invalid names, 130 Ctrl-C.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { CANCEL_MODES } from '../emulator/store';
+import type { CancelMode } from '../emulator';
 import { count, duration, port, positive } from './args';
 import { SHELLS, completionScript, type Shell } from './completion';
 import { stdio, type Output } from './output';
@@ -37,6 +37,13 @@ interface RawFlags {
   json?: boolean;
   quiet?: boolean;
 }
+
+/**
+ * The emulator's cancel modes, in the order of longrun/emulator's `CANCEL_MODES`: written out
+ * rather than imported, so that the verbs on operations never load the emulator (test/cli
+ * checks that the two lists are the same).
+ */
+const CANCEL_MODES = ['honour', 'delayed', 'ignore', 'unimplemented'] as const satisfies readonly CancelMode[];
 
 /** The flags every verb on operations takes. */
 function withCommonFlags(command: Command): Command {

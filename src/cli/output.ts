@@ -1,7 +1,7 @@
 /** What the command prints: JSON lines for scripts, short sentences and tables for people. */
-import { codeName, type OperationsError } from '../errors';
+import { codeName, defaultTypeRegistry, type Operation, type OperationsError } from '..';
+// The one internal module the command uses: the library keeps its JSON mapping to itself.
 import { operationToJson } from '../json';
-import { defaultTypeRegistry, type Operation } from '../proto';
 
 export interface Output {
   out(line: string): void;

@@ -1,10 +1,6 @@
 /** The command's verbs that run a server: `emulator` and `demo`. Loaded only when one of them runs. */
 import { readFileSync } from 'node:fs';
-import { OperationsClient } from '../client';
-import { Code, OperationsError } from '../errors';
-import type { Transport } from '../transport';
-import { createGrpcTransport } from '../transports/grpc';
-import { createRestTransport } from '../transports/rest';
+import { Code, OperationsClient, OperationsError, createGrpcTransport, createRestTransport, type Transport } from '..';
 import { startEmulator, type CancelMode } from '../emulator';
 import type { Output } from './output';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './verbs';

@@ -1,10 +1,9 @@
 /** The command's verbs on operations: get, list, delete, wait, cancel. Each resolves to its exit code. */
-import type { CancelOutcome, OperationsClient } from '../client';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Options as BarOptions, Params as BarParams } from 'cli-progress';
-import { Code, OperationsError, codeName } from '../errors';
+import { Code, OperationsError, codeName, type CancelOutcome, type OperationsClient } from '..';
 import { checkConnectionFlags, connect, prepareConnection, type Connection, type ConnectionFlags } from './connect';
 import { UsageError, openNames, plainReason } from './files';
 import { describeOperation, errorLine, errorText, operationLine, stdio, tidyMessage, type Output } from './output';

@@ -9,6 +9,7 @@ import { OPTIMIZATION_V1_RULES, operationTemplate, parentTemplate, type HttpRule
 import { defaultTypeRegistry, type Operation } from '../proto';
 import { addGrpcFace } from './grpc-face';
 import { createHttpFace } from './http-face';
+import { fillTemplate } from './naming';
 import { Recorder, type RecordedRequest } from './recorder';
 import { OperationsHandler } from './service';
 import { OperationStore, type CancelMode, type OperationSpec } from './store';
@@ -42,7 +43,14 @@ export interface EmulatorOptions {
   readonly requireToken?: string;
   /** Require `x-goog-api-key: <key>` (or the token above); UNAUTHENTICATED otherwise. */
   readonly requireApiKey?: string;
-  /** Pre-creates this many operations, `projects/demo/operations/op-1` ... `op-N`, running until cancelled. */
+  /**
+   * Pre-creates this many operations, running until cancelled, named `op-1` ... `op-N` in
+   * project `demo` (location `global`) by the rules' name template:
+   * `projects/demo/operations/op-1` under Optimization v1,
+   * `projects/demo/locations/global/operations/op-1` under Route Optimization v1,
+   * `operations/op-1` under the generic rules. ListOperations of their parent
+   * (`projects/demo`, `projects/demo/locations/global`, `operations`) lists them.
+   */
   readonly seed?: number;
 }
 
@@ -72,12 +80,13 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
   const rules = options.rules ?? OPTIMIZATION_V1_RULES;
+  const template = operationTemplate(rules);
   const store = new OperationStore({
-    nameTemplate: operationTemplate(rules).source,
+    nameTemplate: template.source,
     ...(options.cancelMode && { cancelMode: options.cancelMode }),
     ...(options.cancelDelayMs !== undefined && { cancelDelayMs: options.cancelDelayMs }),
   });
-  for (let i = 1; i <= (options.seed ?? 0); i++) store.create({ name: `projects/demo/operations/op-${i}` });
+  for (let i = 1; i <= (options.seed ?? 0); i++) store.create({ name: fillTemplate(template, 'demo', `op-${i}`) });
   const recorder = new Recorder();
   const handler = new OperationsHandler(store, recorder, parentTemplate(rules), {
     ...(options.requireToken !== undefined && { token: options.requireToken }),

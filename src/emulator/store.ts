@@ -7,6 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Code, OperationsError } from '../errors';
 import { compileTemplate, validateName, type NameTemplate } from '../names';
 import type { Any, Operation, Status } from '../proto';
+import { fillTemplate } from './naming';
 import { emptyAny, packProgress } from './proto';
 
 /**
@@ -24,7 +25,10 @@ export const CANCEL_MODES: readonly CancelMode[] = ['honour', 'delayed', 'ignore
 
 /** How an operation behaves once created. */
 export interface OperationSpec {
-  /** Its resource name; default `projects/emulator/operations/op-<n>`. */
+  /**
+   * Its resource name; default one made from the emulator's name template with project
+   * `emulator` and operation `op-<n>` (`projects/emulator/operations/op-<n>` under Optimization v1).
+   */
   readonly name?: string;
   /** How long it runs before completing, in ms; default: until cancelled. */
   readonly runForMs?: number;
@@ -90,7 +94,7 @@ export class OperationStore {
   create(spec: OperationSpec = {}): Operation {
     let name = spec.name;
     if (name === undefined || name === '') {
-      do name = `projects/emulator/operations/op-${++this.seq}`;
+      do name = fillTemplate(this.template, 'emulator', `op-${++this.seq}`);
       while (this.entries.has(name));
     }
     validateName(name, this.template);

@@ -12,9 +12,13 @@ export interface Finished {
   readonly stderr: string;
 }
 
-/** Runs `longrun ...args` to its end. */
-export async function runLongrun(args: readonly string[], input?: string): Promise<Finished> {
-  const child = spawn(process.execPath, [LONGRUN, ...args], { stdio: 'pipe' });
+/** Runs `longrun ...args` to its end; `env` adds to (or with undefined, removes from) the environment. */
+export async function runLongrun(
+  args: readonly string[],
+  input?: string,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<Finished> {
+  const child = spawn(process.execPath, [LONGRUN, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
