@@ -2,9 +2,8 @@
  * The one backoff (jittered, exponential, capped) of retries, polls and quota slow-downs, and
  * the one sleep, which the caller's abort and the client's close() end at once.
  */
-import { abortedError } from './errors';
+import { abortedError, endedByCloseError } from './errors';
 import { listen, stopListening } from './abort';
-import { endedByCloseError } from './in-flight';
 
 /** The shape of a backoff: the first delay, its growth, its cap and its jitter. */
 export interface BackoffShape {

@@ -341,3 +341,15 @@ export function retryInfoDelayMs(error: OperationsError): number | undefined {
   const ms = Number(delay.seconds) * 1000 + delay.nanos / 1e6;
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
+
+/** A call made after close(): refused, nothing sent. */
+export function closedTransportError(): OperationsError {
+  return localError(Code.FAILED_PRECONDITION, 'transport is closed');
+}
+
+/** A call that close() ended after its grace: it was sent, its answer is lost. */
+export function endedByCloseError(cause?: unknown): OperationsError {
+  return new OperationsError(Code.CANCELLED, 'the transport was closed while the call was in flight', {
+    ...(cause !== undefined && { cause }),
+  });
+}

@@ -2,7 +2,7 @@
  * The calls a transport has in flight, so that close() can let them finish for a grace
  * period, then end the rest, and resolve only once every one has settled.
  */
-import { Code, OperationsError, localError } from './errors';
+import { Code, localError } from './errors';
 import { DEFAULT_CLOSE_GRACE_MS, type CloseOptions } from './transport';
 
 /** How long close() waits for calls it ended to settle (they do at once; this only bounds a broken one). */
@@ -58,16 +58,4 @@ export class InFlight<T> {
       this.onEmpty = done;
     }).finally(() => (this.onEmpty = undefined));
   }
-}
-
-/** A call made after close(): refused, nothing sent. */
-export function closedTransportError(): OperationsError {
-  return localError(Code.FAILED_PRECONDITION, 'transport is closed');
-}
-
-/** A call that close() ended after its grace: it was sent, its answer is lost. */
-export function endedByCloseError(cause?: unknown): OperationsError {
-  return new OperationsError(Code.CANCELLED, 'the transport was closed while the call was in flight', {
-    ...(cause !== undefined && { cause }),
-  });
 }

@@ -6,13 +6,22 @@
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { Code, OperationsError, abortedError, detailsFromStatusBytes, isCode, type ErrorDetail } from '../errors';
+import {
+  Code,
+  OperationsError,
+  abortedError,
+  closedTransportError,
+  detailsFromStatusBytes,
+  endedByCloseError,
+  isCode,
+  type ErrorDetail,
+} from '../errors';
 import { grpcMethods, type MethodKey, type ResponseOf } from '../proto';
 import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from '../auth';
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { grpcProxyChannel } from '../proxy';
-import { InFlight, closedTransportError, endedByCloseError } from '../in-flight';
+import { InFlight } from '../in-flight';
 import { ClosableCredentials, type IpTls } from './grpc-credentials';
 import { redactError, secretsOf } from '../redact';
 import type { CloseOptions, Metadata, ServerAddress, TlsOptions, Transport, UnaryCall } from '../transport';

@@ -4,13 +4,13 @@
  * undici's is here: the pool or proxy, the per-call abort emitter, credentials, close().
  */
 import type Dispatcher from 'undici/types/dispatcher';
-import { abortedError } from '../errors';
+import { abortedError, closedTransportError, endedByCloseError } from '../errors';
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
 import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
 import { proxyFor } from '../proxy';
-import { InFlight, closedTransportError, endedByCloseError } from '../in-flight';
+import { InFlight } from '../in-flight';
 import { redactError, secretsOf } from '../redact';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
