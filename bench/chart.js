@@ -11,6 +11,7 @@ const { significant } = require('./format');
 /** @typedef {import('./machine').Machine} Machine */
 
 const WIDTH = 760;
+/** The peers' labels' column: at least this wide, wider for a long name (LEGEND_CHAR_WIDTH a character). */
 const LABEL_WIDTH = 130;
 const VALUE_WIDTH = 70;
 const BAR_HEIGHT = 16;
@@ -32,7 +33,8 @@ function renderChart({ rows, machine, concurrency, rounds }) {
   const peers = [...new Set(rows.map((row) => row.peer))];
   const scenarios = [...new Set(rows.map((row) => row.scenario))];
   const max = Math.max(1, ...rows.map((row) => row.cpuMicrosPerCall).filter(Number.isFinite));
-  const barsWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 20;
+  const labelWidth = Math.max(LABEL_WIDTH, ...peers.map((peer) => Math.ceil(16 + peer.length * LEGEND_CHAR_WIDTH)));
+  const barsWidth = WIDTH - labelWidth - VALUE_WIDTH - 20;
   // Each peer's group has a bar for each scenario it ran (a batch scenario runs on some peers only).
   const groups = peers.map((peer) => ({
     peer,
@@ -64,14 +66,14 @@ function renderChart({ rows, machine, concurrency, rounds }) {
   let groupTop = TOP;
   for (const { peer, bars } of groups) {
     const h = groupHeight(bars.length);
-    parts.push(text(LABEL_WIDTH - 8, groupTop + h / 2 + 4, peer, 'text-anchor="end"'));
+    parts.push(text(labelWidth - 8, groupTop + h / 2 + 4, peer, 'text-anchor="end"'));
     bars.forEach(({ row, s }, i) => {
       const value = row.cpuMicrosPerCall;
       const y = groupTop + i * (BAR_HEIGHT + BAR_GAP);
       const width = Number.isFinite(value) ? Math.max(1, (value / max) * barsWidth) : 0;
       parts.push(
-        `<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${color(s)}"/>`,
-        text(LABEL_WIDTH + width + 5, y + BAR_HEIGHT - 4, Number.isFinite(value) ? `${significant(value)} µs` : 'n/a'),
+        `<rect x="${labelWidth}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${color(s)}"/>`,
+        text(labelWidth + width + 5, y + BAR_HEIGHT - 4, Number.isFinite(value) ? `${significant(value)} µs` : 'n/a'),
       );
     });
     groupTop += h + GROUP_GAP;

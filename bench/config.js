@@ -12,8 +12,8 @@
  *
  * The warm-up is long enough for the measured phases to run past V8's warm-up (the call path
  * optimized), not in it.
- * The defaults keep a whole run (6 peers × 2 scenarios + 2 peers × `many`, 5 rounds) around
- * 4 minutes on a 2-core machine where the gRPC peers make about 5,000 calls/s. On a noisy
+ * The defaults keep a whole run (10 peers × 2 scenarios + 6 peers × `many`, 5 rounds) around
+ * 6 minutes on a 2-core machine where the gRPC peers make about 5,000 calls/s. On a noisy
  * (virtual) machine, five rounds of fewer calls give steadier medians than three rounds of more.
  *   BENCH_CONCURRENCY       calls in flight for the concurrent figures (default 64)
  *   BENCH_PEERS             comma-separated peer names to run (default all)

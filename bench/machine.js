@@ -23,6 +23,9 @@ function describeMachine() {
       undici: packageVersion('undici'),
       'google-gax': packageVersion('google-gax'),
       'nice-grpc': packageVersion('nice-grpc'),
+      '@opentelemetry/api': packageVersion('@opentelemetry/api'),
+      '@opentelemetry/sdk-trace': packageVersion('@opentelemetry/sdk-trace'),
+      '@opentelemetry/sdk-metrics': packageVersion('@opentelemetry/sdk-metrics'),
     },
   };
 }

@@ -35,35 +35,164 @@ function unknownMethod(method) {
 
 /** @returns {Peer} longrun's OperationsClient over its gRPC transport. */
 function longrunGrpc() {
-  /** @type {import('../dist/src').OperationsClient} */
-  let client;
-  return {
-    name: 'longrun-grpc',
-    transport: 'grpc',
-    methods: LONGRUN,
-    async setup(target) {
-      const { OperationsClient, createGrpcTransport } = require('../dist/src');
-      client = new OperationsClient({ transport: createGrpcTransport({ address: target.grpc, insecure: true }) });
-    },
-    call: (method, batch) => longrunCall(client, method, batch),
-    close: () => client.close(),
-  };
+  return longrunPeer('longrun-grpc', 'grpc');
 }
 
 /** @returns {Peer} longrun's OperationsClient over its REST transport. */
 function longrunRest() {
+  return longrunPeer('longrun-rest', 'rest');
+}
+
+/**
+ * How a longrun peer is traced: not at all (no interceptor), `noop` (`openTelemetry()` with no
+ * SDK registered: the API's no-ops), `sdk` (`openTelemetry()` with a real SDK registered in
+ * setup, before the client is made: see registerSdk).
+ * @typedef {'none' | 'noop' | 'sdk'} Telemetry
+ */
+
+/**
+ * @param {string} name
+ * @param {'grpc' | 'rest'} transport
+ * @param {Telemetry} [telemetry]
+ * @returns {Peer} longrun's OperationsClient over one of its transports
+ */
+function longrunPeer(name, transport, telemetry = 'none') {
   /** @type {import('../dist/src').OperationsClient} */
   let client;
+  /** @type {Sdk | undefined} */
+  let sdk;
+  /** RPCs issued (one CLIENT span each when traced), checked against the spans exported at close. */
+  let rpcs = 0;
   return {
-    name: 'longrun-rest',
-    transport: 'rest',
+    name,
+    transport,
     methods: LONGRUN,
     async setup(target) {
-      const { OperationsClient, createRestTransport } = require('../dist/src');
-      client = new OperationsClient({ transport: createRestTransport({ baseUrl: target.http, insecure: true }) });
+      if (telemetry === 'sdk') sdk = registerSdk();
+      const { OperationsClient, createGrpcTransport, createRestTransport } = require('../dist/src');
+      const made =
+        transport === 'grpc'
+          ? createGrpcTransport({ address: target.grpc, insecure: true })
+          : createRestTransport({ baseUrl: target.http, insecure: true });
+      if (telemetry === 'none') {
+        client = new OperationsClient({ transport: made });
+      } else {
+        const { openTelemetry } = require('../dist/src/otel');
+        client = new OperationsClient({ transport: made, interceptors: [openTelemetry()] });
+      }
     },
-    call: (method, batch) => longrunCall(client, method, batch),
-    close: () => client.close(),
+    call(method, batch) {
+      rpcs += method === 'CancelMany' && batch ? batch.size : 1;
+      return longrunCall(client, method, batch);
+    },
+    async close() {
+      await client.close();
+      if (sdk) await sdk.shutdown(rpcs);
+    },
+  };
+}
+
+/** @returns {Peer} longrun over gRPC with `openTelemetry()` and no SDK registered (the API's no-ops). */
+function longrunGrpcOtel() {
+  return longrunPeer('longrun-grpc-otel', 'grpc', 'noop');
+}
+
+/** @returns {Peer} longrun over REST with `openTelemetry()` and no SDK registered (the API's no-ops). */
+function longrunRestOtel() {
+  return longrunPeer('longrun-rest-otel', 'rest', 'noop');
+}
+
+/** @returns {Peer} longrun over gRPC with `openTelemetry()` and a real SDK recording every span. */
+function longrunGrpcOtelSdk() {
+  return longrunPeer('longrun-grpc-otel-sdk', 'grpc', 'sdk');
+}
+
+/** @returns {Peer} longrun over REST with `openTelemetry()` and a real SDK recording every span. */
+function longrunRestOtelSdk() {
+  return longrunPeer('longrun-rest-otel-sdk', 'rest', 'sdk');
+}
+
+/** How often the SDK's metric reader collects and exports (an SDK's default is 60 s: too rare to be measured). */
+const METRIC_EXPORT_INTERVAL_MS = 1000;
+
+/** @typedef {{ shutdown(rpcs: number): Promise<void> }} Sdk */
+
+/**
+ * Registers an OpenTelemetry SDK globally, as an application would before making its clients:
+ * a TracerProvider sampling every span (AlwaysOnSampler) into a BatchSpanProcessor (its
+ * defaults: batches of 512, a queue of 2048) over an exporter that counts the spans and drops
+ * them (memory stays flat), the AsyncLocalStorage context manager, the W3C trace-context
+ * propagator, and a MeterProvider whose PeriodicExportingMetricReader collects every
+ * METRIC_EXPORT_INTERVAL_MS into an exporter that keeps the last collection only. The peer
+ * runs in a process of its own, so the registration leaks into no other peer.
+ * @returns {Sdk} shutdown(rpcs): flushes both, then checks that `rpcs` spans were exported and
+ * that `rpc.client.call.duration` counted `rpcs` calls (so nothing was dropped or sampled out)
+ */
+function registerSdk() {
+  const api = require('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const { ExportResultCode, W3CTraceContextPropagator } = require('@opentelemetry/core');
+  const { AlwaysOnSampler, BatchSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace');
+  const {
+    AggregationTemporality,
+    MeterProvider,
+    PeriodicExportingMetricReader,
+  } = require('@opentelemetry/sdk-metrics');
+  const success = { code: ExportResultCode.SUCCESS };
+
+  let spans = 0;
+  /** @type {import('@opentelemetry/sdk-trace').SpanExporter} */
+  const spanExporter = {
+    export(batch, done) {
+      spans += batch.length;
+      done(success);
+    },
+    shutdown: async () => {},
+  };
+  /** @type {import('@opentelemetry/sdk-metrics').ResourceMetrics | undefined} */
+  let lastMetrics;
+  /** @type {import('@opentelemetry/sdk-metrics').PushMetricExporter} */
+  const metricExporter = {
+    export(metrics, done) {
+      lastMetrics = metrics;
+      done(success);
+    },
+    forceFlush: async () => {},
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+    shutdown: async () => {},
+  };
+
+  const tracerProvider = new TracerProvider({
+    sampler: new AlwaysOnSampler(),
+    spanProcessors: [new BatchSpanProcessor({ exporter: spanExporter })],
+  });
+  const meterProvider = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: METRIC_EXPORT_INTERVAL_MS }),
+    ],
+  });
+  const registered = [
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()),
+    api.propagation.setGlobalPropagator(new W3CTraceContextPropagator()),
+    api.trace.setGlobalTracerProvider(tracerProvider),
+    api.metrics.setGlobalMeterProvider(meterProvider),
+  ];
+  if (!registered.every(Boolean)) throw new Error('otel SDK: a global was already registered in this process');
+
+  return {
+    async shutdown(rpcs) {
+      await tracerProvider.shutdown();
+      await meterProvider.shutdown();
+      /** @type {{ value: unknown }[]} */
+      const points = (lastMetrics?.scopeMetrics ?? [])
+        .flatMap((scope) => scope.metrics)
+        .filter((metric) => metric.descriptor.name === 'rpc.client.call.duration')
+        .flatMap((metric) => metric.dataPoints);
+      const calls = points.reduce((sum, { value }) => sum + histogramCount(value), 0);
+      if (spans !== rpcs || calls !== rpcs) {
+        throw new Error(`otel SDK: ${rpcs} RPCs, but ${spans} spans exported and ${calls} calls in the metrics`);
+      }
+    },
   };
 }
 
@@ -234,6 +363,15 @@ function rawUndici() {
   };
 }
 
+/**
+ * @param {unknown} value a data point's value
+ * @returns {number} a histogram's count; 0 for anything else
+ */
+function histogramCount(value) {
+  const count = typeof value === 'object' && value !== null && 'count' in value ? value.count : 0;
+  return typeof count === 'number' ? count : 0;
+}
+
 /** Every peer, by name, in the order of the report. */
 const PEERS = Object.freeze({
   'longrun-grpc': longrunGrpc,
@@ -242,6 +380,22 @@ const PEERS = Object.freeze({
   'google-gax': gaxGrpc,
   'nice-grpc': niceGrpc,
   'raw-undici': rawUndici,
+  'longrun-grpc-otel': longrunGrpcOtel,
+  'longrun-grpc-otel-sdk': longrunGrpcOtelSdk,
+  'longrun-rest-otel': longrunRestOtel,
+  'longrun-rest-otel-sdk': longrunRestOtelSdk,
+});
+
+/**
+ * The traced longrun peers, each with the plain longrun peer it is compared with (same
+ * transport) and how it is traced: `noop` (no SDK registered) or `sdk` (a real one).
+ * @type {Readonly<Record<string, { plain: string, telemetry: 'noop' | 'sdk' }>>}
+ */
+const OTEL_PEERS = Object.freeze({
+  'longrun-grpc-otel': { plain: 'longrun-grpc', telemetry: 'noop' },
+  'longrun-grpc-otel-sdk': { plain: 'longrun-grpc', telemetry: 'sdk' },
+  'longrun-rest-otel': { plain: 'longrun-rest', telemetry: 'noop' },
+  'longrun-rest-otel-sdk': { plain: 'longrun-rest', telemetry: 'sdk' },
 });
 
 /** The floor each transport is compared with. */
@@ -257,4 +411,4 @@ function createPeer(name) {
   return factory();
 }
 
-module.exports = { FLOORS, PEERS, createPeer };
+module.exports = { FLOORS, OTEL_PEERS, PEERS, createPeer };

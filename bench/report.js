@@ -1,12 +1,13 @@
 'use strict';
 /**
- * The markdown report: one table of figures, cancelMany against single calls, one table of
- * measurement conditions, and notes.
+ * The markdown report: one table of figures, cancelMany against single calls, longrun/otel's
+ * overhead, one table of measurement conditions, and notes.
  */
-const { FLOORS } = require('./peers');
+const { FLOORS, OTEL_PEERS } = require('./peers');
 const { SCENARIOS } = require('./scenarios');
 const { fixed, percent, significant } = require('./format');
-const { pairedRatio } = require('./summary');
+const { median } = require('./stats');
+const { pairedRatio, pairedRatios } = require('./summary');
 
 /** @typedef {import('./summary').Row} Row */
 /** @typedef {import('./machine').Machine} Machine */
@@ -22,6 +23,8 @@ const LARGE_SPREAD = 0.2;
 const BELOW_FLOOR = 0.97;
 /** The project's target: cancelMany's operations/s at least this share of single calls' calls/s. */
 const MANY_TARGET = 0.9;
+/** The project's target: `openTelemetry()` with no SDK registered within this share of plain longrun. */
+const OTEL_NOOP_TARGET = 0.03;
 
 /**
  * @param {{
@@ -48,6 +51,7 @@ function renderReport({ rows, machine, config, totalMs, quietWaitMs, backgroundC
     ),
     '',
     ...manySection(rows, c),
+    ...otelSection(rows, c),
     '### Measurement conditions',
     '',
     table(conditionHeader(c), rows.map(conditionCells)),
@@ -161,6 +165,89 @@ function manySection(rows, c) {
     table(header, body, 1),
     '',
   ];
+}
+
+/**
+ * longrun with `openTelemetry()` (no SDK registered, and a real SDK) against plain longrun over
+ * the same transport, for each scenario both ran: CPU per call and throughput, paired by round.
+ * @param {readonly Row[]} rows
+ * @param {number} c
+ * @returns {string[]} the section's lines; none when no traced peer ran with its plain peer
+ */
+function otelSection(rows, c) {
+  const pairs = rows.flatMap((traced) => {
+    const otel = OTEL_PEERS[traced.peer];
+    const plain = otel && rows.find((r) => r.scenario === traced.scenario && r.peer === otel.plain);
+    return plain ? [{ traced, plain, telemetry: otel.telemetry }] : [];
+  });
+  if (pairs.length === 0) return [];
+  const limit = percent(OTEL_NOOP_TARGET);
+  const header = [
+    'method',
+    'peer',
+    'telemetry',
+    `client CPU µs/call @${c}, plain`,
+    `client CPU µs/call @${c}, otel`,
+    'CPU ratio',
+    `calls/s @${c}, plain`,
+    `calls/s @${c}, otel`,
+    'calls/s ratio',
+    `target: no-op within ${limit}`,
+  ];
+  const body = pairs.map(({ traced, plain, telemetry }) => {
+    const cpu = pairedRatios(traced, plain, 'cpuMicrosPerCall');
+    const rate = pairedRatios(traced, plain, 'callsPerSecond');
+    return [
+      SCENARIOS[traced.scenario]?.title ?? traced.scenario,
+      traced.failures.length > 0 || plain.failures.length > 0 ? `${traced.peer} ⚠` : traced.peer,
+      telemetry === 'noop' ? 'no SDK (API no-ops)' : 'SDK, every span',
+      significant(plain.cpuMicrosPerCall),
+      significant(traced.cpuMicrosPerCall),
+      ratioRange(cpu),
+      fixed(plain.callsPerSecond),
+      fixed(traced.callsPerSecond),
+      ratioRange(rate),
+      telemetry === 'noop' ? noopVerdict(median(cpu), median(rate)) : '—',
+    ];
+  });
+  return [
+    '### longrun/otel overhead',
+    '',
+    `longrun with \`interceptors: [openTelemetry()]\` (\`longrun/otel\`) against plain longrun over the same ` +
+      `transport (no interceptor), at ${c} in flight. *No SDK*: nothing registered, \`openTelemetry()\` runs on the ` +
+      'OpenTelemetry API’s no-ops. *SDK*: registered before the client is made: a TracerProvider sampling every span ' +
+      '(AlwaysOnSampler) into a BatchSpanProcessor over an exporter that counts the spans and drops them, the ' +
+      'AsyncLocalStorage context manager, the W3C trace-context propagator, and a MeterProvider whose reader exports ' +
+      'every second; each run checks at its end that every RPC’s span was exported and counted in ' +
+      '`rpc.client.call.duration`. Ratios: otel ÷ plain, paired by round, the median across rounds (in brackets, ' +
+      'the lowest and highest round). ' +
+      `The target is \`openTelemetry()\` with no SDK within ${limit} of plain longrun: CPU per call ≤ ` +
+      `${fixed(1 + OTEL_NOOP_TARGET, 2)}× and calls/s ≥ ${fixed(1 - OTEL_NOOP_TARGET, 2)}×. Where the rounds’ ` +
+      `ratios spread wider than ${limit}, the verdict is within the noise of the machine.`,
+    '',
+    table(header, body, 3),
+    '',
+  ];
+}
+
+/**
+ * @param {number} cpu CPU per call ratio, otel ÷ plain
+ * @param {number} rate calls/s ratio, otel ÷ plain
+ * @returns {string}
+ */
+function noopVerdict(cpu, rate) {
+  if (!Number.isFinite(cpu) || !Number.isFinite(rate)) return '—';
+  return cpu <= 1 + OTEL_NOOP_TARGET && rate >= 1 - OTEL_NOOP_TARGET ? 'met' : 'missed';
+}
+
+/**
+ * @param {readonly number[]} ratios one per round
+ * @returns {string} the median, and with two rounds or more the lowest and highest: "1.02× (0.98–1.07)"
+ */
+function ratioRange(ratios) {
+  const mid = times(median(ratios));
+  if (ratios.length < 2) return mid;
+  return `${mid} (${fixed(Math.min(...ratios), 2)}–${fixed(Math.max(...ratios), 2)})`;
 }
 
 /**

@@ -67,13 +67,24 @@ function summarize(runs, cells) {
  * @returns {number} NaN when no round has both
  */
 function pairedRatio(row, base, figure) {
-  if (!base) return NaN;
+  return median(pairedRatios(row, base, figure));
+}
+
+/**
+ * `row`'s figure divided by `base`'s, one ratio per round that has both (finite ones only).
+ * @param {Row} row
+ * @param {Row | undefined} base
+ * @param {'cpuMicrosPerCall' | 'callsPerSecond'} figure
+ * @returns {number[]}
+ */
+function pairedRatios(row, base, figure) {
+  if (!base) return [];
   const ratios = [];
   for (const [round, values] of row.byRound) {
     const other = base.byRound.get(round);
     if (other) ratios.push(values[figure] / other[figure]);
   }
-  return median(ratios.filter(Number.isFinite));
+  return ratios.filter(Number.isFinite);
 }
 
-module.exports = { pairedRatio, summarize };
+module.exports = { pairedRatio, pairedRatios, summarize };

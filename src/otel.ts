@@ -83,6 +83,12 @@ const RPC_SERVICE = 'google.longrunning.Operations';
 /** Buckets of the duration histograms, in seconds: 5 ms to 5 min. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+/** The attributes of a method over a transport, made once: its own, and those of a success. */
+interface MethodAttributes {
+  readonly base: Attributes;
+  readonly ok: Attributes;
+}
+
 interface Instruments {
   readonly provider: MeterProvider;
   readonly callDuration: Histogram;
@@ -111,7 +117,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
   let tracer: Tracer | undefined;
   let tracerSource: TracerProvider | undefined;
   let instruments: Instruments | undefined;
-  const attributesOf = new WeakMap<Transport, Map<string, Attributes>>();
+  const attributesOf = new WeakMap<Transport, Map<string, MethodAttributes>>();
 
   // The global providers may be registered after the interceptor is made: look them up per call.
   const tracerNow = (): Tracer => {
@@ -147,14 +153,14 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
     return instruments;
   };
   /** The attributes every span and measurement of a method over a transport shares (made once). */
-  const baseAttributes = (call: Call): Attributes => {
+  const attributesNow = (call: Call): MethodAttributes => {
     let byMethod = attributesOf.get(call.transport);
     if (!byMethod) attributesOf.set(call.transport, (byMethod = new Map()));
     let attributes = byMethod.get(call.method);
     if (!attributes) {
       const slash = call.procedure.indexOf('/');
       const server = call.transport.server;
-      attributes = Object.freeze({
+      const base: Attributes = Object.freeze({
         'rpc.system': 'grpc',
         'rpc.service': call.procedure.slice(0, slash),
         'rpc.method': call.procedure.slice(slash + 1),
@@ -162,6 +168,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
         ...(server && { 'server.address': server.address }),
         ...(server?.port !== undefined && { 'server.port': server.port }),
       });
+      attributes = { base, ok: Object.freeze({ ...base, 'rpc.grpc.status_code': Code.OK }) };
       byMethod.set(call.method, attributes);
     }
     return attributes;
@@ -173,7 +180,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
     async (call: Call): Promise<unknown> => {
       const parent = context.active();
       const rpc = call.procedure.startsWith(RPC_SERVICE);
-      const base = baseAttributes(call);
+      const { base, ok } = attributesNow(call);
       const span = tracerNow().startSpan(
         call.procedure,
         { kind: rpc ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: base },
@@ -181,7 +188,9 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
       );
       const recording = span.isRecording();
       if (recording) span.setAttribute(ATTRIBUTES.name, call.name);
-      const inner = trace.setSpan(parent, span);
+      // A span not recorded (no SDK, or sampled out) carries its parent's context: the calls
+      // below run in the parent's context, and a new context is made only for a recorded span.
+      const inner = recording ? trace.setSpan(parent, span) : parent;
       const meters = instrumentsNow();
       const started = performance.now();
       if (rpc) {
@@ -200,11 +209,11 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
         });
       }
       try {
-        const result = await context.with(inner, next, undefined, call);
+        const result = await (recording ? context.with(inner, next, undefined, call) : next(call));
         const seconds = (performance.now() - started) / 1000;
         if (rpc) {
-          span.setAttribute('rpc.grpc.status_code', Code.OK);
-          meters.callDuration.record(seconds, { ...base, 'rpc.grpc.status_code': Code.OK });
+          if (recording) span.setAttribute('rpc.grpc.status_code', Code.OK);
+          meters.callDuration.record(seconds, ok);
         } else {
           const outcome = waitOutcome(call, result);
           span.setAttribute(ATTRIBUTES.outcome, outcome);
