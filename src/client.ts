@@ -199,6 +199,8 @@ export class OperationsClient {
   private readonly pipeline: CallHandler;
   /** Whether interceptors may have changed a call's metadata (then it is checked again). */
   private readonly intercepted: boolean;
+  /** No interceptor at all (not even NODE_DEBUG's): an RPC's first attempt runs in `call` itself. */
+  private readonly bare: boolean;
 
   constructor(options: OperationsClientOptions = {}) {
     this.transport = options.transport ?? defaultTransport();
@@ -228,6 +230,7 @@ export class OperationsClient {
     this.intercepted = interceptors.length > 0;
     // NODE_DEBUG=longrun: the innermost interceptor, so its lines time the calls themselves.
     if (debugEnabled()) interceptors.push(debugInterceptor);
+    this.bare = interceptors.length === 0;
     const last: CallHandler = (call) => this.lastStage(call as unknown as PipelineCall);
     this.pipeline = interceptors.reduceRight<CallHandler>((next, interceptor) => interceptor(next), last);
   }
@@ -391,6 +394,16 @@ export class OperationsClient {
           : retryPolicy(this.retry, retry),
       undefined,
     );
+    if (this.bare && call.retry !== false) {
+      // No interceptors: the first attempt right here (the hot path), the retries as below.
+      try {
+        const response = await this.transport.unary(asUnary(call) as UnaryCall<K>);
+        this.throttle.onSuccess();
+        return response;
+      } catch (error) {
+        return (await this.retries(call, call.retry, OperationsError.from(error), undefined)) as ResponseOf<K>;
+      }
+    }
     return (await this.pipeline(call as unknown as Call)) as ResponseOf<K>;
   }
 
@@ -433,65 +446,53 @@ export class OperationsClient {
 
   /** An RPC's attempts: the first, then retries by the call's policy (gRFC A6, see retry.ts). */
   private async attempts(call: PipelineCall): Promise<unknown> {
-    const transport = this.transport;
     const observers = call.observers;
-    if (observers !== undefined) return this.observedAttempts(call, observers);
+    let attempt = 0;
+    const run =
+      observers === undefined
+        ? (): Promise<unknown> => this.transport.unary(asUnary(call))
+        : async (): Promise<unknown> => {
+            // Each attempt timed and told to the observers.
+            const number = ++attempt;
+            const started = performance.now();
+            try {
+              const response = await this.transport.unary(asUnary(call));
+              tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error: undefined });
+              return response;
+            } catch (reason) {
+              const error = OperationsError.from(reason);
+              tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error });
+              throw error;
+            }
+          };
     const policy = call.retry;
-    if (policy === false) {
-      try {
-        return await transport.unary(asUnary(call));
-      } catch (error) {
-        throw OperationsError.from(error);
-      }
-    }
     try {
-      const response = await transport.unary(asUnary(call));
-      this.throttle.onSuccess();
+      const response = await run();
+      if (policy !== false) this.throttle.onSuccess();
       return response;
     } catch (error) {
-      return retryAfterFailure(() => transport.unary(asUnary(call)), OperationsError.from(error), {
-        policy,
-        throttle: this.throttle,
-        deadline: call.deadline,
-        signal: call.signal,
-        closing: this.closing.signal,
-        onRetry: this.onRetry && this.retryReporter(call, undefined),
-      });
+      const e = OperationsError.from(error);
+      if (policy === false) throw e;
+      return this.retries(call, policy, e, run);
     }
   }
 
-  /** The attempts of an RPC whose interceptors observe them: each attempt timed and reported. */
-  private async observedAttempts(call: PipelineCall, observers: readonly CallObserver[]): Promise<unknown> {
-    let attempt = 0;
-    const run = async (): Promise<unknown> => {
-      const number = ++attempt;
-      const started = performance.now();
-      try {
-        const response = await this.transport.unary(asUnary(call));
-        tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error: undefined });
-        return response;
-      } catch (reason) {
-        const error = OperationsError.from(reason);
-        tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error });
-        throw error;
-      }
-    };
-    const policy = call.retry;
-    if (policy === false) return run();
-    try {
-      const response = await run();
-      this.throttle.onSuccess();
-      return response;
-    } catch (error) {
-      return retryAfterFailure(run, error as OperationsError, {
-        policy,
-        throttle: this.throttle,
-        deadline: call.deadline,
-        signal: call.signal,
-        closing: this.closing.signal,
-        onRetry: this.retryReporter(call, observers),
-      });
-    }
+  /** The retries after a first attempt failed with `first` (see retryAfterFailure). */
+  private retries(
+    call: PipelineCall,
+    policy: RetryPolicy,
+    first: OperationsError,
+    run: (() => Promise<unknown>) | undefined,
+  ): Promise<unknown> {
+    const observers = call.observers;
+    return retryAfterFailure(run ?? (() => this.transport.unary(asUnary(call))), first, {
+      policy,
+      throttle: this.throttle,
+      deadline: call.deadline,
+      signal: call.signal,
+      closing: this.closing.signal,
+      onRetry: this.onRetry || observers ? this.retryReporter(call, observers) : undefined,
+    });
   }
 
   /** Tells the client's onRetry and the call's observers of a retry about to happen. */
