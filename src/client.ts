@@ -201,6 +201,10 @@ export class OperationsClient {
   private readonly intercepted: boolean;
   /** No interceptor at all (not even NODE_DEBUG's): an RPC's first attempt runs in `call` itself. */
   private readonly bare: boolean;
+  /** The last stage alone, for calls while every interceptor is idle. */
+  private readonly lastStageOnly: CallHandler;
+  /** Each interceptor's `idle`, when every one has it; else undefined. */
+  private readonly idle: ReadonlyArray<() => boolean> | undefined;
 
   constructor(options: OperationsClientOptions = {}) {
     this.transport = options.transport ?? defaultTransport();
@@ -232,7 +236,10 @@ export class OperationsClient {
     if (debugEnabled()) interceptors.push(debugInterceptor);
     this.bare = interceptors.length === 0;
     const last: CallHandler = (call) => this.lastStage(call as unknown as PipelineCall);
+    this.lastStageOnly = last;
     this.pipeline = interceptors.reduceRight<CallHandler>((next, interceptor) => interceptor(next), last);
+    const idle = interceptors.map((interceptor) => interceptor.idle);
+    this.idle = idle.every((check) => typeof check === 'function') ? (idle as Array<() => boolean>) : undefined;
   }
 
   /**
@@ -394,7 +401,8 @@ export class OperationsClient {
           : retryPolicy(this.retry, retry),
       undefined,
     );
-    if (this.bare && call.retry !== false) {
+    const direct = this.bare || this.allIdle();
+    if (direct && call.retry !== false) {
       // No interceptors: the first attempt right here (the hot path), the retries as below.
       try {
         const response = await this.transport.unary(asUnary(call) as UnaryCall<K>);
@@ -404,7 +412,7 @@ export class OperationsClient {
         return (await this.retries(call, call.retry, OperationsError.from(error), undefined)) as ResponseOf<K>;
       }
     }
-    return (await this.pipeline(call as unknown as Call)) as ResponseOf<K>;
+    return (await (direct ? this.lastStageOnly : this.pipeline)(call as unknown as Call)) as ResponseOf<K>;
   }
 
   /** The first stage of a wait: validates and resolves its options once, then runs the pipeline. */
@@ -432,13 +440,21 @@ export class OperationsClient {
       false,
       { policy, useWaitOperation: options.useWaitOperation !== false },
     );
-    return this.pipeline(call as unknown as Call);
+    return (this.allIdle() ? this.lastStageOnly : this.pipeline)(call as unknown as Call);
+  }
+
+  /** Whether the client has interceptors and every one is idle now (then none runs). */
+  private allIdle(): boolean {
+    const idle = this.idle;
+    if (idle === undefined) return false;
+    for (const check of idle) if (!check()) return false;
+    return true;
   }
 
   /** The pipeline's last stage: the attempts of an RPC, or a wait's loop. */
   private lastStage(call: PipelineCall): Promise<unknown> {
     // Interceptors may have added metadata: it must still be metadata both transports can carry.
-    if (this.intercepted) checkMetadata(call.metadata);
+    if (this.intercepted && !this.allIdle()) checkMetadata(call.metadata);
     const plan = call.plan;
     if (plan === undefined) return this.attempts(call);
     return call.method === 'cancelAndConfirm' ? this.confirm(call, plan) : this.pollUntilDone(call, plan);
@@ -447,24 +463,35 @@ export class OperationsClient {
   /** An RPC's attempts: the first, then retries by the call's policy (gRFC A6, see retry.ts). */
   private async attempts(call: PipelineCall): Promise<unknown> {
     const observers = call.observers;
+    if (observers !== undefined) return this.observedAttempts(call, observers);
+    const policy = call.retry;
+    try {
+      const response = await this.transport.unary(asUnary(call));
+      if (policy !== false) this.throttle.onSuccess();
+      return response;
+    } catch (error) {
+      const e = OperationsError.from(error);
+      if (policy === false) throw e;
+      return this.retries(call, policy, e, undefined);
+    }
+  }
+
+  /** The attempts of an RPC whose interceptors observe them: each attempt timed and told. */
+  private async observedAttempts(call: PipelineCall, observers: readonly CallObserver[]): Promise<unknown> {
     let attempt = 0;
-    const run =
-      observers === undefined
-        ? (): Promise<unknown> => this.transport.unary(asUnary(call))
-        : async (): Promise<unknown> => {
-            // Each attempt timed and told to the observers.
-            const number = ++attempt;
-            const started = performance.now();
-            try {
-              const response = await this.transport.unary(asUnary(call));
-              tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error: undefined });
-              return response;
-            } catch (reason) {
-              const error = OperationsError.from(reason);
-              tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error });
-              throw error;
-            }
-          };
+    const run = async (): Promise<unknown> => {
+      const number = ++attempt;
+      const started = performance.now();
+      try {
+        const response = await this.transport.unary(asUnary(call));
+        tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error: undefined });
+        return response;
+      } catch (reason) {
+        const error = OperationsError.from(reason);
+        tellAttempt(observers, { attempt: number, durationMs: performance.now() - started, error });
+        throw error;
+      }
+    };
     const policy = call.retry;
     try {
       const response = await run();

@@ -102,7 +102,15 @@ export type CallHandler = (call: Call) => Promise<unknown>;
  * interceptor of the client's list is the outermost: it sees the call first and the result
  * last. Retries happen inside the innermost one: each interceptor runs once per logical call.
  */
-export type Interceptor = (next: CallHandler) => CallHandler;
+export interface Interceptor {
+  (next: CallHandler): CallHandler;
+  /**
+   * Optional: whether the interceptor has nothing to do right now (OpenTelemetry's with
+   * nothing registered). While every interceptor of a client says so, its calls run as with
+   * no interceptor at all, at no cost. Asked before each call.
+   */
+  readonly idle?: () => boolean;
+}
 
 /** The `procedure` of a wait. */
 export const WAIT_SERVICE = 'longrun.OperationsClient';

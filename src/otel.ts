@@ -13,9 +13,11 @@
  */
 import { hasSubscribers } from 'node:diagnostics_channel';
 import {
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   context,
+  createNoopMeter,
   metrics,
   propagation,
   trace,
@@ -176,8 +178,19 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
   const injects = (call: Call): boolean =>
     propagate === true || (propagate === 'auto' && !(call.transport.kind === 'rest' && hasSubscribers(UNDICI_CREATE)));
 
-  return (next: CallHandler): CallHandler =>
-    async (call: Call): Promise<unknown> => {
+  /**
+   * Nothing registered at all (the API's no-op tracer, meter and propagator): then the call
+   * goes straight on, without a span, a measurement or an async frame of its own.
+   */
+  const quiet = (): boolean => {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (!(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER) return false;
+    if (instrumentsNow().callDuration !== NOOP_HISTOGRAM) return false;
+    return propagate === false || propagation.fields().length === 0;
+  };
+
+  const interceptor = (next: CallHandler): CallHandler => {
+    const traced = async (call: Call): Promise<unknown> => {
       const parent = context.active();
       const rpc = call.procedure.startsWith(RPC_SERVICE);
       const { base, ok } = attributesNow(call);
@@ -238,7 +251,15 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
         span.end();
       }
     };
+    return (call: Call): Promise<unknown> => (quiet() ? next(call) : traced(call));
+  };
+  return Object.assign(interceptor, { idle: quiet });
 }
+
+/** The API's own no-op tracer provider (a ProxyTracerProvider's delegate until an SDK registers). */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+/** The API's no-op histogram: what every meter of the no-op meter provider makes. */
+const NOOP_HISTOGRAM = createNoopMeter().createHistogram(METRICS.callDuration);
 
 /** undici's diagnostics channel of a request being created, where its instrumentation injects. */
 const UNDICI_CREATE = 'undici:request:create';

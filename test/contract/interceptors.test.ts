@@ -151,6 +151,36 @@ describe.each(transportCases)('interceptors over $kind', ({ make }) => {
     }
   });
 
+  it('while every interceptor says it is idle, none runs: calls and waits go as with no interceptor', async () => {
+    let idle = true;
+    const seen: string[] = [];
+    const tagging = Object.assign(
+      ((next) => async (call) => {
+        seen.push(call.method);
+        call.metadata['x-tag'] = 'on';
+        return next(call);
+      }) as Interceptor,
+      { idle: () => idle },
+    );
+    const client = new OperationsClient({ transport: make(emulator), interceptors: [tagging] });
+    try {
+      const name = uniqueName('icpt-idle');
+      emulator.createOperation({ name });
+      await client.getOperation(name);
+      await client.cancelAndConfirm(name, { pollPolicy: { initialDelayMs: 10 } });
+      expect(seen).toEqual([]);
+      expect(emulator.requests.filter((r) => r.name === name).every((r) => r.headers['x-tag'] === undefined)).toBe(
+        true,
+      );
+      idle = false;
+      await client.getOperation(name);
+      expect(seen).toEqual(['getOperation']);
+      expect(emulator.requests.filter((r) => r.name === name).at(-1)?.headers['x-tag']).toBe('on');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('an interceptor may answer without calling next, and its error reaches the caller', async () => {
     const refusing: Interceptor = () => async (call) => {
       throw new OperationsError(Code.PERMISSION_DENIED, `not allowed: ${call.name}`, { local: true });
