@@ -214,8 +214,8 @@ function otelSection(rows, c) {
     '### longrun/otel overhead',
     '',
     `longrun with \`interceptors: [openTelemetry()]\` (\`longrun/otel\`) against plain longrun over the same ` +
-      `transport (no interceptor), at ${c} in flight. *No SDK*: nothing registered, \`openTelemetry()\` runs on the ` +
-      'OpenTelemetry API’s no-ops. *SDK*: registered before the client is made: a TracerProvider sampling every span ' +
+      `transport (no interceptor), at ${c} in flight. _No SDK_: nothing registered, \`openTelemetry()\` runs on the ` +
+      'OpenTelemetry API’s no-ops. _SDK_: registered before the client is made: a TracerProvider sampling every span ' +
       '(AlwaysOnSampler) into a BatchSpanProcessor over an exporter that counts the spans and drops them, the ' +
       'AsyncLocalStorage context manager, the W3C trace-context propagator, and a MeterProvider whose reader exports ' +
       'every second; each run checks at its end that every RPC’s span was exported and counted in ' +
@@ -223,7 +223,7 @@ function otelSection(rows, c) {
       'the lowest and highest round). ' +
       `The target is \`openTelemetry()\` with no SDK within ${limit} of plain longrun: CPU per call ≤ ` +
       `${fixed(1 + OTEL_NOOP_TARGET, 2)}× and calls/s ≥ ${fixed(1 - OTEL_NOOP_TARGET, 2)}×. Where the rounds’ ` +
-      `ratios spread wider than ${limit}, the verdict is within the noise of the machine.`,
+      `ratios spread wider than ${limit}, the verdict is within the noise of the machine: \`npm run bench:paired\` measures the no-SDK case paired in one process.`,
     '',
     table(header, body, 3),
     '',
