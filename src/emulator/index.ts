@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { OPTIMIZATION_V1_RULES, operationTemplate, parentTemplate, type HttpRules } from '../http-rules';
 import { defaultTypeRegistry, type Operation } from '../proto';
 import { addGrpcFace } from './grpc-face';
+import { addReflection } from './reflection';
 import { createHttpFace } from './http-face';
 import { fillTemplate } from './naming';
 import { Recorder, type RecordedRequest } from './recorder';
@@ -94,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const server = new grpc.Server();
   addGrpcFace(server, store, handler);
+  addReflection(server);
   const { tls } = options;
   const serverCredentials = tls
     ? grpc.ServerCredentials.createSsl(
