@@ -58,8 +58,9 @@ export type { ProgressMetadata } from '../generated/longrun/emulator/v1/progress
 
 /**
  * A packed message (google.protobuf.Any): its type URL and its serialized bytes. A message
- * of a type longrun's type registry doesn't know, read from REST JSON, can't be serialized:
- * it keeps its JSON fields in `json` (and `value` is empty), losing nothing.
+ * of a type longrun's type registry doesn't know (or whose JSON doesn't read as its type), read
+ * from REST JSON, can't be serialized: it keeps its JSON fields in `json` (and `value` is
+ * empty), losing nothing, and is written back to JSON as it came.
  */
 export interface Any extends PbAny {
   /** The JSON fields (without `@type`) of a message of a type the registry doesn't know, read over REST. */
@@ -262,19 +263,136 @@ export function encodeWithCodec<T>(codec: MessageCodec<T>, message: T): Buffer {
 /** A registry of message types, by full name (`google.rpc.ErrorInfo`), for packing and unpacking Any. */
 export type TypeRegistry = ReadonlyMap<string, MessageCodec<unknown>>;
 
+/* eslint-disable @typescript-eslint/no-require-imports -- the modules below load on first use, not at start-up */
+const wrappers = () =>
+  require('../generated/google/protobuf/wrappers') as typeof import('../generated/google/protobuf/wrappers');
+const struct = () =>
+  require('../generated/google/protobuf/struct') as typeof import('../generated/google/protobuf/struct');
+const timestamp = () =>
+  require('../generated/google/protobuf/timestamp') as typeof import('../generated/google/protobuf/timestamp');
+const fieldMask = () =>
+  require('../generated/google/protobuf/field_mask') as typeof import('../generated/google/protobuf/field_mask');
+const asyncModel = () =>
+  require('../generated/google/cloud/optimization/v1/async_model') as typeof import('../generated/google/cloud/optimization/v1/async_model');
+const fleetRouting = () =>
+  require('../generated/google/cloud/optimization/v1/fleet_routing') as typeof import('../generated/google/cloud/optimization/v1/fleet_routing');
+const routeOptimization = () =>
+  require('../generated/google/maps/routeoptimization/v1/route_optimization_service') as typeof import('../generated/google/maps/routeoptimization/v1/route_optimization_service');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const OPTIMIZATION_V1 = 'google/cloud/optimization/v1/';
+const ROUTE_OPTIMIZATION_V1 = 'google/maps/routeoptimization/v1/route_optimization_service.proto';
+
 /**
- * The types longrun knows without being told: the google.rpc error details,
- * google.protobuf.Empty and Duration, and the emulator's progress metadata.
+ * The long-running API types longrun knows: the metadata and response types of
+ * google.cloud.optimization.v1.FleetRouting.BatchOptimizeTours and of
+ * google.maps.routeoptimization.v1.RouteOptimization's BatchOptimizeTours, OptimizeToursLongRunning
+ * and OptimizeToursUri, by full name: the .proto file that defines each, and its codec. Their
+ * generated modules (~27k lines) load on first use.
+ */
+const apiTypes: Readonly<Record<string, readonly [protoFile: string, load: () => MessageCodec<unknown>]>> = {
+  'google.cloud.optimization.v1.AsyncModelMetadata': [
+    `${OPTIMIZATION_V1}async_model.proto`,
+    () => asyncModel().AsyncModelMetadata as MessageCodec<unknown>,
+  ],
+  'google.cloud.optimization.v1.BatchOptimizeToursResponse': [
+    `${OPTIMIZATION_V1}fleet_routing.proto`,
+    () => fleetRouting().BatchOptimizeToursResponse as MessageCodec<unknown>,
+  ],
+  'google.maps.routeoptimization.v1.BatchOptimizeToursMetadata': [
+    ROUTE_OPTIMIZATION_V1,
+    () => routeOptimization().BatchOptimizeToursMetadata as MessageCodec<unknown>,
+  ],
+  'google.maps.routeoptimization.v1.BatchOptimizeToursResponse': [
+    ROUTE_OPTIMIZATION_V1,
+    () => routeOptimization().BatchOptimizeToursResponse as MessageCodec<unknown>,
+  ],
+  'google.maps.routeoptimization.v1.OptimizeToursLongRunningMetadata': [
+    ROUTE_OPTIMIZATION_V1,
+    () => routeOptimization().OptimizeToursLongRunningMetadata as MessageCodec<unknown>,
+  ],
+  'google.maps.routeoptimization.v1.OptimizeToursResponse': [
+    ROUTE_OPTIMIZATION_V1,
+    () => routeOptimization().OptimizeToursResponse as MessageCodec<unknown>,
+  ],
+  'google.maps.routeoptimization.v1.OptimizeToursUriMetadata': [
+    ROUTE_OPTIMIZATION_V1,
+    () => routeOptimization().OptimizeToursUriMetadata as MessageCodec<unknown>,
+  ],
+  'google.maps.routeoptimization.v1.OptimizeToursUriResponse': [
+    ROUTE_OPTIMIZATION_V1,
+    () => routeOptimization().OptimizeToursUriResponse as MessageCodec<unknown>,
+  ],
+};
+
+/** The long-running API types of {@link defaultTypeRegistry}: full name -> the .proto file that defines it. */
+export const API_TYPE_FILES: ReadonlyMap<string, string> = new Map(
+  Object.entries(apiTypes).map(([name, [file]]) => [name, file]),
+);
+
+/** The well-known types longrun knows besides Empty and Duration, loaded on first use. */
+const wellKnownTypes: Readonly<Record<string, () => MessageCodec<unknown>>> = {
+  'google.protobuf.DoubleValue': () => wrappers().DoubleValue as MessageCodec<unknown>,
+  'google.protobuf.FloatValue': () => wrappers().FloatValue as MessageCodec<unknown>,
+  'google.protobuf.Int64Value': () => wrappers().Int64Value as MessageCodec<unknown>,
+  'google.protobuf.UInt64Value': () => wrappers().UInt64Value as MessageCodec<unknown>,
+  'google.protobuf.Int32Value': () => wrappers().Int32Value as MessageCodec<unknown>,
+  'google.protobuf.UInt32Value': () => wrappers().UInt32Value as MessageCodec<unknown>,
+  'google.protobuf.BoolValue': () => wrappers().BoolValue as MessageCodec<unknown>,
+  'google.protobuf.StringValue': () => wrappers().StringValue as MessageCodec<unknown>,
+  'google.protobuf.BytesValue': () => wrappers().BytesValue as MessageCodec<unknown>,
+  'google.protobuf.Struct': () => struct().Struct as MessageCodec<unknown>,
+  'google.protobuf.Value': () => struct().Value as MessageCodec<unknown>,
+  'google.protobuf.ListValue': () => struct().ListValue as MessageCodec<unknown>,
+  'google.protobuf.Timestamp': () => timestamp().Timestamp as MessageCodec<unknown>,
+  'google.protobuf.FieldMask': () => fieldMask().FieldMask as MessageCodec<unknown>,
+};
+
+/**
+ * A codec that loads its generated module the first time it is used, so that knowing a type
+ * costs nothing at start-up. It forwards the writer of {@link encodeMessage}.
+ */
+function lazyCodec(load: () => MessageCodec<unknown>): MessageCodec<unknown> & Encoder<unknown> {
+  let codec: MessageCodec<unknown> | undefined;
+  const loaded = (): MessageCodec<unknown> => (codec ??= load());
+  return {
+    encode: (message: unknown, writer?: BinaryWriter) =>
+      (loaded() as unknown as Encoder<unknown>).encode(message, writer),
+    decode: (input) => loaded().decode(input),
+    fromJSON: (object) => loaded().fromJSON(object),
+    toJSON: (message) => loaded().toJSON(message),
+  };
+}
+
+const lazyEntries = (types: Readonly<Record<string, () => MessageCodec<unknown>>>) =>
+  Object.entries(types).map(([name, load]): [string, MessageCodec<unknown>] => [name, lazyCodec(load)]);
+
+/**
+ * The types longrun knows without being told: the google.rpc error details; the well-known
+ * types (the wrappers, Struct, Value, ListValue, Timestamp, Duration, Empty, FieldMask); the
+ * metadata and response types of the long-running methods of Cloud Optimization
+ * (google.cloud.optimization.v1: AsyncModelMetadata, BatchOptimizeToursResponse) and Route
+ * Optimization (google.maps.routeoptimization.v1: BatchOptimizeTours, OptimizeToursLongRunning
+ * and OptimizeToursUri); and the emulator's progress metadata. A codec whose generated module
+ * is large (the API types, ~27k lines) loads it the first time it is used, not at start-up:
+ * `get` returns it at once, without loading anything.
  */
 export const defaultTypeRegistry: TypeRegistry = new Map<string, MessageCodec<unknown>>([
   ...(Object.entries(errorDetailCodecs) as [string, MessageCodec<unknown>][]),
   ['google.protobuf.Empty', Empty as MessageCodec<unknown>],
   ['google.protobuf.Duration', Duration as MessageCodec<unknown>],
+  ...lazyEntries(wellKnownTypes),
   ['longrun.emulator.v1.ProgressMetadata', ProgressMetadata as MessageCodec<unknown>],
+  ...lazyEntries(Object.fromEntries(Object.entries(apiTypes).map(([name, [, load]]) => [name, load]))),
 ]);
 
 /** The codecs of the default registry: longrun's own generated types, safe for the shared writer. */
 const ownCodecs: ReadonlySet<MessageCodec<unknown>> = new Set(defaultTypeRegistry.values());
+
+/** Whether `codec` is longrun's own for the type `name` (not a codec a caller added or put in its place). */
+export function isDefaultCodec(name: string, codec: MessageCodec<unknown>): boolean {
+  return defaultTypeRegistry.get(name) === codec;
+}
 
 /** A registry of the default types and `extra` ones (ts-proto message objects, by full name). */
 export function createTypeRegistry(extra: Readonly<Record<string, MessageCodec<unknown>>> = {}): TypeRegistry {

@@ -3,6 +3,7 @@
  * keeps its details), and its `metadata` / `response` unpacked with a type registry.
  */
 import { Code, OperationsError, decodeDetails } from './errors';
+import { messageFromAnyJson } from './json';
 import { defaultTypeRegistry, type Any, type MessageCodec, type Operation, type TypeRegistry } from './proto';
 
 /** What an Operation says about its end. */
@@ -55,11 +56,12 @@ export function anyTypeName(any: Any): string {
 /**
  * The message packed in `any` when it is of type `typeName`, decoded with `codec` (a ts-proto
  * message object); undefined when `any` is missing or of another type. Works for an Any read
- * from REST JSON of a type the transport's registry didn't know.
+ * from REST JSON of a type the transport's registry didn't know (through the bytes of its JSON
+ * when longrun can make them, so a well-known type comes out as over gRPC).
  */
 export function unpack<T>(any: Any | undefined, typeName: string, codec: MessageCodec<T>): T | undefined {
   if (!any || anyTypeName(any) !== typeName) return undefined;
-  return any.json ? codec.fromJSON(any.json) : codec.decode(any.value);
+  return any.json ? messageFromAnyJson({ ...any, json: any.json }, codec) : codec.decode(any.value);
 }
 
 /** The message packed in `any`, decoded with the registry's codec for its type; undefined for an unknown type. */
@@ -77,5 +79,9 @@ export function unpackAny(
   if (!any) return undefined;
   const type = anyTypeName(any);
   const codec = registry.get(type);
-  return codec ? { type, value: any.json ? codec.fromJSON(any.json) : codec.decode(any.value) } : undefined;
+  if (!codec) return undefined;
+  return {
+    type,
+    value: any.json ? messageFromAnyJson({ ...any, json: any.json }, codec, registry) : codec.decode(any.value),
+  };
 }

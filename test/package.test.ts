@@ -73,6 +73,7 @@ describe('the published package', () => {
       /^bin\/longrun$/,
       /^dist\/(src|generated)\/.+\.(js|d\.ts)$/,
       /^protos\/.+\.proto$/,
+      /^generated\/descriptors\.binpb$/,
     ];
     expect(files.filter((f) => !allowed.some((r) => r.test(f)))).toEqual([]);
     expect(files).toEqual(

@@ -1,10 +1,12 @@
 /**
- * The emulator's gRPC face: google.longrunning.Operations and the emulator's own control
+ * The emulator's gRPC face: google.longrunning.Operations, the API's service (its
+ * long-running methods; the others answer UNIMPLEMENTED) and the emulator's own control
  * service on one grpc-js Server.
  */
 import * as grpc from '@grpc/grpc-js';
 import { Code, OperationsError } from '../errors';
 import type { MethodKey, RequestOf, ResponseOf, Status } from '../proto';
+import type { Api, ApiRequest } from './api';
 import {
   EmulatorControlService,
   OperationsService,
@@ -14,30 +16,35 @@ import {
   type OperationScript,
   type OperationsServer,
 } from './proto';
-import { durationMs, type OperationsHandler } from './service';
+import { durationMs, type Answer, type CallContext, type OperationsHandler } from './service';
 import type { CancelMode, OperationSpec, OperationStore } from './store';
 
-/** Adds both services to `server`. */
-export function addGrpcFace(server: grpc.Server, store: OperationStore, handler: OperationsHandler): void {
-  function unary<K extends MethodKey>(method: K): grpc.handleUnaryCall<RequestOf<K>, ResponseOf<K>> {
+/** Adds the services to `server`: Operations, the API's (when there is one), the control service. */
+export function addGrpcFace(server: grpc.Server, store: OperationStore, handler: OperationsHandler, api?: Api): void {
+  /** A unary handler calling `handle` with the call's context, answering its outcome. */
+  function unaryCall<Req, Res>(
+    handle: (request: Req, context: CallContext) => Promise<Answer<Res>>,
+  ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const controller = new AbortController();
       call.once('cancelled', () => controller.abort());
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-      void handler
-        .handle(method, call.request, {
-          transport: 'grpc',
-          headers: metadataRecord(call.metadata),
-          signal: controller.signal,
-          deadline: Number.isFinite(deadlineMs) ? deadlineMs : undefined,
-        })
-        .then((outcome) => {
-          if (controller.signal.aborted) return; // the client is gone
-          if ('response' in outcome) callback(null, outcome.response);
-          else callback(toServiceError(outcome.status, outcome.pushback));
-        });
+      void handle(call.request, {
+        transport: 'grpc',
+        headers: metadataRecord(call.metadata),
+        signal: controller.signal,
+        deadline: Number.isFinite(deadlineMs) ? deadlineMs : undefined,
+      }).then((outcome) => {
+        if (controller.signal.aborted) return; // the client is gone
+        if ('response' in outcome) callback(null, outcome.response);
+        else callback(toServiceError(outcome.status, outcome.pushback));
+      });
     };
+  }
+
+  function unary<K extends MethodKey>(method: K): grpc.handleUnaryCall<RequestOf<K>, ResponseOf<K>> {
+    return unaryCall((request: RequestOf<K>, context) => handler.handle(method, request, context));
   }
 
   const operations = {
@@ -49,6 +56,15 @@ export function addGrpcFace(server: grpc.Server, store: OperationStore, handler:
   };
   // The generated server interface speaks the generated message types, which longrun's extend.
   server.addService(OperationsService, operations as unknown as OperationsServer);
+
+  if (api) {
+    // The whole service is added, so that its other methods answer UNIMPLEMENTED.
+    const methods: grpc.UntypedServiceImplementation = {};
+    for (const method of api.methods) {
+      methods[method.key] = unaryCall((request: ApiRequest, context) => handler.start(method, request, context));
+    }
+    server.addService(api.service, methods);
+  }
 
   const control: EmulatorControlServer = {
     createOperation: (call, callback) => {

@@ -1,6 +1,7 @@
 /**
  * The emulator's REST face: a node:http server routing by the same HTTP rule table the
- * client transcodes with, answering proto3 JSON and Google-style JSON errors.
+ * client transcodes with (and the API's long-running methods by their own HTTP rules),
+ * answering proto3 JSON and Google-style JSON errors.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -9,10 +10,14 @@ import { compileRule, matchPath, type HttpRules } from '../http-rules';
 import { listResponseToJson, operationToJson, statusToJson } from '../json';
 import { validateName } from '../names';
 import type { ListOperationsResponse, MethodKey, Operation, Status, TypeRegistry } from '../proto';
-import type { OperationsHandler } from './service';
+import { matchApiPath, type Api } from './api';
+import type { Answer, OperationsHandler } from './service';
 
-/** Request bodies are tiny (`{}` at most); anything longer is refused. */
+/** The Operations methods' request bodies are tiny (`{}` at most); anything longer is refused. */
 const MAX_REQUEST_BODY = 64 * 1024;
+
+/** An API method's body carries a whole model: as much as a gRPC message may be by default. */
+const MAX_API_REQUEST_BODY = 4 * 1024 * 1024;
 
 interface Route {
   readonly method: MethodKey;
@@ -48,6 +53,7 @@ export function createHttpFace(
   rules: HttpRules,
   types: TypeRegistry,
   tls?: { readonly cert: Buffer | string; readonly key: Buffer | string },
+  api?: Api,
 ): http.Server {
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void serve(req, res).catch(() => {
@@ -63,6 +69,8 @@ export function createHttpFace(
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const apiCall = api && matchApiPath(api, req.method ?? 'GET', path);
+    if (apiCall) return serveApi(req, res, apiCall);
     const found = route(rules, req.method ?? 'GET', path);
     if (!found) {
       // What Google's front end answers for a path no API serves.
@@ -77,10 +85,7 @@ export function createHttpFace(
     if (body === undefined) {
       return sendStatus(res, { code: 3, message: 'request body too large or not JSON', details: [] });
     }
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
+    const { signal, headers, deadline } = callContext(req, res);
     const request: Record<string, unknown> = { name: found.name };
     if (found.method === 'listOperations') {
       request['filter'] = query.get('filter') ?? '';
@@ -88,20 +93,14 @@ export function createHttpFace(
       request['pageToken'] = query.get('pageToken') ?? '';
       request['returnPartialSuccess'] = query.get('returnPartialSuccess') === 'true';
     }
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
-    const serverTimeout = Number(headers['x-server-timeout']);
     const outcome = await handler.handle(found.method, request as never, {
       transport: 'rest',
       headers,
-      signal: controller.signal,
-      deadline: serverTimeout > 0 ? Date.now() + serverTimeout * 1000 : undefined,
+      signal,
+      deadline,
     });
-    if (controller.signal.aborted) return;
-    if ('status' in outcome) {
-      if (outcome.pushback !== undefined) res.setHeader('retry-after', outcome.pushback);
-      return sendStatus(res, outcome.status);
-    }
+    if (signal.aborted) return;
+    if ('status' in outcome) return sendFailure(res, outcome);
     const response = outcome.response;
     if (found.method === 'getOperation' || found.method === 'waitOperation') {
       sendJson(res, 200, operationToJson(response as Operation, types));
@@ -112,9 +111,55 @@ export function createHttpFace(
     }
   }
 
+  /** An API's long-running method: the parent from the path, the rest of the request from the JSON body. */
+  async function serveApi(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    { method, parent }: NonNullable<ReturnType<typeof matchApiPath>>,
+  ): Promise<void> {
+    const body = await readRequestBody(req, MAX_API_REQUEST_BODY);
+    if (body === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return sendStatus(res, { code: 3, message: 'request body too large or not a JSON object', details: [] });
+    }
+    const { label } = body as Record<string, unknown>;
+    const { signal, headers, deadline } = callContext(req, res);
+    const outcome = await handler.start(
+      method,
+      { parent, label: typeof label === 'string' ? label : undefined },
+      { transport: 'rest', headers, signal, deadline },
+    );
+    if (signal.aborted) return;
+    if ('status' in outcome) return sendFailure(res, outcome);
+    sendJson(res, 200, operationToJson(outcome.response, types));
+  }
+
+  function sendFailure(res: http.ServerResponse, outcome: Extract<Answer<unknown>, { status: Status }>): void {
+    if (outcome.pushback !== undefined) res.setHeader('retry-after', outcome.pushback);
+    sendStatus(res, outcome.status);
+  }
+
   function sendStatus(res: http.ServerResponse, status: Status): void {
     sendJson(res, httpStatusFromCode(status.code), errorJson(status, types));
   }
+}
+
+/** The request's headers, its deadline (`x-server-timeout`), and a signal that aborts when the client goes away. */
+function callContext(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): { signal: AbortSignal; headers: Record<string, string>; deadline: number | undefined } {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
+  const serverTimeout = Number(headers['x-server-timeout']);
+  return {
+    signal: controller.signal,
+    headers,
+    deadline: serverTimeout > 0 ? Date.now() + serverTimeout * 1000 : undefined,
+  };
 }
 
 /** Google's JSON error body: `{"error": {"code": <http>, "message", "status": "<CODE>", "details"}}`. */
@@ -140,11 +185,11 @@ function sendJson(res: http.ServerResponse, status: number, json: unknown): void
 }
 
 /** The request's body parsed as JSON ({} when empty), or undefined when too large or not JSON. */
-async function readRequestBody(req: http.IncomingMessage): Promise<unknown> {
+async function readRequestBody(req: http.IncomingMessage, limit = MAX_REQUEST_BODY): Promise<unknown> {
   let text = '';
   for await (const chunk of req as AsyncIterable<Buffer>) {
     text += chunk.toString('utf8');
-    if (text.length > MAX_REQUEST_BODY) return undefined;
+    if (text.length > limit) return undefined;
   }
   if (text.trim() === '') return {};
   try {

@@ -1,16 +1,19 @@
 /**
  * longrun/emulator: a real local google.longrunning.Operations server with scripted
- * operations, for tests, demos and other clients (Google's own works against it unchanged).
+ * operations, and the API's own long-running methods that start them, for tests, demos and
+ * other clients (Google's own works against it unchanged).
  */
 import * as grpc from '@grpc/grpc-js';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OPTIMIZATION_V1_RULES, operationTemplate, parentTemplate, type HttpRules } from '../http-rules';
-import { defaultTypeRegistry, type Operation } from '../proto';
+import type { Operation } from '../proto';
+import { apiOf } from './api';
 import { addGrpcFace } from './grpc-face';
 import { addReflection } from './reflection';
 import { createHttpFace } from './http-face';
 import { fillTemplate } from './naming';
+import { emulatorTypeRegistry } from './proto';
 import { Recorder, type RecordedRequest } from './recorder';
 import { OperationsHandler } from './service';
 import { OperationStore, type CancelMode, type OperationSpec } from './store';
@@ -18,6 +21,9 @@ import { OperationStore, type CancelMode, type OperationSpec } from './store';
 export { CANCEL_MODES, DEFAULT_CANCEL_DELAY_MS, type CancelMode, type OperationSpec } from './store';
 export { FAULT_HEADER } from './faults';
 export type { RecordedRequest } from './recorder';
+
+/** Default {@link EmulatorOptions.runForMs}: how long an operation an API method starts runs, in ms. */
+export const DEFAULT_RUN_FOR_MS = 5000;
 
 /** Options of {@link startEmulator}; all optional. */
 export interface EmulatorOptions {
@@ -27,8 +33,45 @@ export interface EmulatorOptions {
   readonly grpcPort?: number;
   /** The REST port; default 0 (any free port). */
   readonly httpPort?: number;
-  /** The HTTP rules the REST face routes by, and whose name template names must match. Default Optimization v1. */
+  /**
+   * The HTTP rules the REST face routes by, and whose name template names must match. Default
+   * Optimization v1. The table's `api` also says which API's long-running methods the
+   * emulator serves, on both faces (gRPC, and REST by the API's HTTP rules), and which
+   * metadata type its operations report:
+   * - `optimization.v1` (`OPTIMIZATION_V1_RULES`): `google.cloud.optimization.v1.FleetRouting`'s
+   *   `BatchOptimizeTours` (`POST /v1/{parent=projects/*}:batchOptimizeTours`, and
+   *   `projects/*\/locations/*`), starting `projects/<p>/operations/<id>`; metadata
+   *   `AsyncModelMetadata` (state RUNNING, then SUCCEEDED, CANCELLED or FAILED, with create and
+   *   update times), response `BatchOptimizeToursResponse`;
+   * - `routeoptimization.v1` (`ROUTE_OPTIMIZATION_V1_RULES`):
+   *   `google.maps.routeoptimization.v1.RouteOptimization`'s `BatchOptimizeTours` and
+   *   `OptimizeToursLongRunning` (`:batchOptimizeTours`, `:optimizeToursLongRunning`), starting
+   *   `projects/<p>/locations/<l>/operations/<id>` (location `global` for a `projects/<p>`
+   *   parent); metadata `BatchOptimizeToursMetadata` and `OptimizeToursLongRunningMetadata`,
+   *   responses `BatchOptimizeToursResponse` and `OptimizeToursResponse` (its `requestLabel`
+   *   the request's `label`);
+   * - any other (e.g. the generic rules): no API method (UNIMPLEMENTED over gRPC; over REST,
+   *   what any stray path gets), and operations report Optimization v1's `AsyncModelMetadata`.
+   *
+   * The API's other methods answer UNIMPLEMENTED. A `parent` that fits neither binding is
+   * INVALID_ARGUMENT. Credentials and the fault header apply as to the Operations methods.
+   */
   readonly rules?: HttpRules;
+  /**
+   * How long an operation started by the API's own long-running method runs before it
+   * completes, in ms; `Infinity`: until cancelled. Default {@link DEFAULT_RUN_FOR_MS}. One
+   * request overrides it with the fault header: `{"operation": {"runForMs": 200}}` (see
+   * {@link FAULT_HEADER}). Seeded and created operations follow their spec instead.
+   */
+  readonly runForMs?: number;
+  /**
+   * What seeded and created operations report in `metadata` unless their spec says: `api`
+   * (default), the metadata type of the API the rule table goes with (see `rules`);
+   * `progress`, the emulator's own `longrun.emulator.v1.ProgressMetadata` (create time,
+   * percent done, whether a cancel was requested). Operations an API method started always
+   * report that method's type.
+   */
+  readonly metadata?: 'api' | 'progress';
   /** What CancelOperation does unless an operation's spec says otherwise. Default `honour`. */
   readonly cancelMode?: CancelMode;
   /** Delay of a `delayed` or `ignore` cancel, in ms. Default 1000. */
@@ -82,20 +125,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? '127.0.0.1';
   const rules = options.rules ?? OPTIMIZATION_V1_RULES;
   const template = operationTemplate(rules);
+  const runForMs = options.runForMs ?? DEFAULT_RUN_FOR_MS;
+  if (!(runForMs >= 0)) throw new TypeError(`runForMs must be >= 0 (Infinity: until cancelled), got ${runForMs}`);
+  const api = apiOf(rules);
   const store = new OperationStore({
     nameTemplate: template.source,
     ...(options.cancelMode && { cancelMode: options.cancelMode }),
     ...(options.cancelDelayMs !== undefined && { cancelDelayMs: options.cancelDelayMs }),
+    ...(api && { apiMetadata: api.metadata }),
+    ...(options.metadata && { metadata: options.metadata }),
   });
   for (let i = 1; i <= (options.seed ?? 0); i++) store.create({ name: fillTemplate(template, 'demo', `op-${i}`) });
   const recorder = new Recorder();
-  const handler = new OperationsHandler(store, recorder, parentTemplate(rules), {
-    ...(options.requireToken !== undefined && { token: options.requireToken }),
-    ...(options.requireApiKey !== undefined && { apiKey: options.requireApiKey }),
-  });
+  const handler = new OperationsHandler(
+    store,
+    recorder,
+    parentTemplate(rules),
+    {
+      ...(options.requireToken !== undefined && { token: options.requireToken }),
+      ...(options.requireApiKey !== undefined && { apiKey: options.requireApiKey }),
+    },
+    api && { api, runForMs },
+  );
   const server = new grpc.Server();
-  addGrpcFace(server, store, handler);
-  addReflection(server);
+  addGrpcFace(server, store, handler, api);
+  addReflection(server, api ? [serviceNameOf(api.service)] : []);
   const { tls } = options;
   const serverCredentials = tls
     ? grpc.ServerCredentials.createSsl(
@@ -109,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       error ? reject(error) : resolve(bound),
     ),
   );
-  const httpServer = createHttpFace(handler, rules, defaultTypeRegistry, tls);
+  const httpServer = createHttpFace(handler, rules, emulatorTypeRegistry, tls, api);
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -167,4 +221,10 @@ function closeHttp(server: http.Server): Promise<void> {
 
 function toBuffer(value: Buffer | string): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value);
+}
+
+/** A gRPC service's full name, from the path of its first method (`/pkg.Service/Method`). */
+function serviceNameOf(service: grpc.ServiceDefinition): string {
+  const first = Object.values(service)[0] as grpc.MethodDefinition<unknown, unknown> | undefined;
+  return first ? first.path.slice(1, first.path.lastIndexOf('/')) : '';
 }

@@ -15,9 +15,15 @@ export const LOCATION = 'global';
  * `project`, `locations/*` gets `global`, the last `*` or `**` gets `operation`, any other
  * `*` gets `default`. Under `projects/*\/operations/*`, `('demo', 'op-1')` gives
  * `projects/demo/operations/op-1`; under `operations/**`, `operations/op-1`. A template
- * without a variable segment names only one operation: a TypeError.
+ * without a variable segment names only one operation: a TypeError. `location` replaces
+ * `global` (an API method's parent names one).
  */
-export function fillTemplate(template: NameTemplate, project: string, operation: string): string {
+export function fillTemplate(
+  template: NameTemplate,
+  project: string,
+  operation: string,
+  location: string = LOCATION,
+): string {
   const { segments } = template;
   let last = -1;
   segments.forEach((segment, i) => {
@@ -31,7 +37,7 @@ export function fillTemplate(template: NameTemplate, project: string, operation:
       const previous = segments[i - 1];
       const after = previous?.kind === 'literal' ? previous.text : undefined;
       if (after === 'projects') return project;
-      if (after === 'locations') return LOCATION;
+      if (after === 'locations') return location;
       return OTHER_SEGMENT;
     })
     .join('/');

@@ -1,19 +1,48 @@
 /**
- * The emulator's one adapter of `generated/`: the server-side service definitions, the
- * control service and the messages of the project's own proto.
+ * The emulator's one adapter of `generated/`: the server-side service definitions (the
+ * Operations service, the APIs' services whose long-running methods it serves, the control
+ * service) and the messages it packs in Any.
  */
 import {
   ListOperationsResponse,
   Operation,
   OperationsService as GeneratedOperationsService,
 } from '../../generated/google/longrunning/operations';
-import { Any } from '../../generated/google/protobuf/any';
+import { AsyncModelMetadata, AsyncModelMetadata_State } from '../../generated/google/cloud/optimization/v1/async_model';
+import {
+  BatchOptimizeToursResponse as OptimizationBatchResponse,
+  FleetRoutingService as GeneratedFleetRoutingService,
+} from '../../generated/google/cloud/optimization/v1/fleet_routing';
+import {
+  BatchOptimizeToursMetadata as RouteBatchMetadata,
+  BatchOptimizeToursResponse as RouteBatchResponse,
+  OptimizeToursLongRunningMetadata,
+  OptimizeToursResponse as RouteOptimizeToursResponse,
+  RouteOptimizationService as GeneratedRouteOptimizationService,
+} from '../../generated/google/maps/routeoptimization/v1/route_optimization_service';
 import { Empty } from '../../generated/google/protobuf/empty';
 import { CancelMode as ProtoCancelMode, EmulatorControlService } from '../../generated/longrun/emulator/v1/control';
 import { ProgressMetadata } from '../../generated/longrun/emulator/v1/progress';
-import { encodeMessage, encodeStatus, typeUrlOf, type Encoder } from '../proto';
+import {
+  createTypeRegistry,
+  encodeMessage,
+  encodeStatus,
+  typeUrlOf,
+  type Any,
+  type Encoder,
+  type MessageCodec,
+  type TypeRegistry,
+} from '../proto';
 
-export { EmulatorControlService, OperationsService, ProtoCancelMode, ProgressMetadata, encodeStatus };
+export {
+  AsyncModelMetadata,
+  AsyncModelMetadata_State,
+  EmulatorControlService,
+  OperationsService,
+  ProtoCancelMode,
+  ProgressMetadata,
+  encodeStatus,
+};
 export type { OperationsServer } from '../../generated/google/longrunning/operations';
 export type { Duration } from '../../generated/google/protobuf/duration';
 export type { EmulatorControlServer, OperationScript } from '../../generated/longrun/emulator/v1/control';
@@ -38,13 +67,72 @@ const OperationsService: typeof GeneratedOperationsService = {
   waitOperation: reusingWriter(GeneratedOperationsService.waitOperation, Operation),
 };
 
-/** Packs a message of the project's own proto into an Any. */
-export function packProgress(progress: ProgressMetadata): Any {
-  return {
-    typeUrl: typeUrlOf('longrun.emulator.v1.ProgressMetadata'),
-    value: encodeMessage(ProgressMetadata, progress),
-  };
+/** Packs `message`, of type `fullName`, into an Any. */
+export function packMessage<T>(fullName: string, type: Encoder<T>, message: T): Any {
+  return { typeUrl: typeUrlOf(fullName), value: encodeMessage(type, message) };
 }
+
+/** Optimization v1's types of its long-running method, by role. */
+export const OPTIMIZATION_TYPES = {
+  asyncModelMetadata: 'google.cloud.optimization.v1.AsyncModelMetadata',
+  batchOptimizeToursResponse: 'google.cloud.optimization.v1.BatchOptimizeToursResponse',
+} as const;
+
+/** Route Optimization v1's types of its long-running methods, by role. */
+export const ROUTE_OPTIMIZATION_TYPES = {
+  batchOptimizeToursMetadata: 'google.maps.routeoptimization.v1.BatchOptimizeToursMetadata',
+  batchOptimizeToursResponse: 'google.maps.routeoptimization.v1.BatchOptimizeToursResponse',
+  optimizeToursLongRunningMetadata: 'google.maps.routeoptimization.v1.OptimizeToursLongRunningMetadata',
+  optimizeToursResponse: 'google.maps.routeoptimization.v1.OptimizeToursResponse',
+} as const;
+
+/** Optimization v1's BatchOptimizeToursResponse (no fields), packed. */
+export function optimizationBatchResponse(): Any {
+  return packMessage(OPTIMIZATION_TYPES.batchOptimizeToursResponse, OptimizationBatchResponse, {});
+}
+
+/** Route Optimization v1's BatchOptimizeToursResponse (no fields), packed. */
+export function routeBatchResponse(): Any {
+  return packMessage(ROUTE_OPTIMIZATION_TYPES.batchOptimizeToursResponse, RouteBatchResponse, {});
+}
+
+/** Route Optimization v1's OptimizeToursResponse: no routes, the request's label echoed. */
+export function routeOptimizeToursResponse(requestLabel: string): Any {
+  return packMessage(ROUTE_OPTIMIZATION_TYPES.optimizeToursResponse, RouteOptimizeToursResponse, {
+    routes: [],
+    requestLabel,
+    skippedShipments: [],
+    validationErrors: [],
+  });
+}
+
+/**
+ * The types the REST face writes in JSON: longrun's default registry, the APIs' metadata and
+ * response types, and the emulator's ProgressMetadata.
+ */
+export const emulatorTypeRegistry: TypeRegistry = createTypeRegistry({
+  'longrun.emulator.v1.ProgressMetadata': ProgressMetadata as MessageCodec<unknown>,
+  [OPTIMIZATION_TYPES.asyncModelMetadata]: AsyncModelMetadata as MessageCodec<unknown>,
+  [OPTIMIZATION_TYPES.batchOptimizeToursResponse]: OptimizationBatchResponse as MessageCodec<unknown>,
+  [ROUTE_OPTIMIZATION_TYPES.batchOptimizeToursMetadata]: RouteBatchMetadata as MessageCodec<unknown>,
+  [ROUTE_OPTIMIZATION_TYPES.batchOptimizeToursResponse]: RouteBatchResponse as MessageCodec<unknown>,
+  [ROUTE_OPTIMIZATION_TYPES.optimizeToursLongRunningMetadata]:
+    OptimizeToursLongRunningMetadata as MessageCodec<unknown>,
+  [ROUTE_OPTIMIZATION_TYPES.optimizeToursResponse]: RouteOptimizeToursResponse as MessageCodec<unknown>,
+});
+
+/** FleetRouting (Optimization v1), its long-running method answering with {@link encodeMessage}. */
+export const FleetRoutingService: typeof GeneratedFleetRoutingService = {
+  ...GeneratedFleetRoutingService,
+  batchOptimizeTours: reusingWriter(GeneratedFleetRoutingService.batchOptimizeTours, Operation),
+};
+
+/** RouteOptimization (Route Optimization v1), its long-running methods answering with {@link encodeMessage}. */
+export const RouteOptimizationService: typeof GeneratedRouteOptimizationService = {
+  ...GeneratedRouteOptimizationService,
+  batchOptimizeTours: reusingWriter(GeneratedRouteOptimizationService.batchOptimizeTours, Operation),
+  optimizeToursLongRunning: reusingWriter(GeneratedRouteOptimizationService.optimizeToursLongRunning, Operation),
+};
 
 /** The Any of google.protobuf.Empty: an operation's response when its script names none. */
 export function emptyAny(): Any {

@@ -5,9 +5,9 @@ import { SECRET_KEYS } from '../auth';
 export interface RecordedRequest {
   /** The face it came in through: `grpc` or `rest`. */
   readonly transport: 'grpc' | 'rest';
-  /** The Operations method, e.g. `CancelOperation`. */
+  /** The method, e.g. `CancelOperation`, or the API's `BatchOptimizeTours`. */
   readonly method: string;
-  /** The request's `name` field. */
+  /** The request's `name` field (an API method's `parent`). */
   readonly name: string;
   /** The request's text metadata (gRPC) or headers (REST), keys lower-case. */
   readonly headers: Readonly<Record<string, string>>;

@@ -1,21 +1,42 @@
 /**
- * The emulator's google.longrunning.Operations, independent of the face it is reached by:
- * both the gRPC and the REST face call {@link OperationsHandler.handle}, so they answer
- * the same thing for the same request, record it the same way, and inject the same faults.
+ * The emulator's google.longrunning.Operations and the API's own long-running methods,
+ * independent of the face they are reached by: both the gRPC and the REST face call
+ * {@link OperationsHandler.handle} and {@link OperationsHandler.start}, so they answer the
+ * same thing for the same request, record it the same way, and inject the same faults.
  */
+import { randomBytes } from 'node:crypto';
 import { Code, OperationsError } from '../errors';
 import { validateName, type NameTemplate } from '../names';
-import { METHOD_NAMES, type Duration, type MethodKey, type RequestOf, type ResponseOf, type Status } from '../proto';
-import { FAULT_HEADER, parseFault, type Fault } from './faults';
+import {
+  METHOD_NAMES,
+  type Duration,
+  type MethodKey,
+  type Operation,
+  type RequestOf,
+  type ResponseOf,
+  type Status,
+} from '../proto';
+import { parseParent, type Api, type ApiMethod, type ApiRequest } from './api';
+import { FAULT_HEADER, parseFault, type Fault, type OperationScript } from './faults';
+import { fillTemplate } from './naming';
 import type { Recorder } from './recorder';
-import type { OperationStore } from './store';
+import type { OperationSpec, OperationStore } from './store';
 
 /** Longest a WaitOperation waits when neither its request nor its deadline says. */
 export const MAX_WAIT_MS = 30_000;
 
 /** What a handled call answers: a response, or a status to fail with. */
-export type Outcome<K extends MethodKey> =
-  { readonly response: ResponseOf<K> } | { readonly status: Status; readonly pushback?: string | undefined };
+export type Answer<R> = { readonly response: R } | { readonly status: Status; readonly pushback?: string | undefined };
+
+/** What a handled Operations call answers. */
+export type Outcome<K extends MethodKey> = Answer<ResponseOf<K>>;
+
+/** The API whose long-running methods the emulator serves, and how long their operations run. */
+export interface ApiSettings {
+  readonly api: Api;
+  /** Run time of the operations they start, in ms (Infinity: until cancelled). */
+  readonly runForMs: number;
+}
 
 export interface CallContext {
   readonly transport: 'grpc' | 'rest';
@@ -34,6 +55,8 @@ export class OperationsHandler {
     private readonly parentTemplate: NameTemplate | undefined,
     /** Credentials a request must carry (either one); none required when empty. */
     private readonly required: { readonly token?: string; readonly apiKey?: string } = {},
+    /** The API's long-running methods; undefined: none served. */
+    private readonly api?: ApiSettings,
   ) {}
 
   /** Whether the request carries a required credential (true when none is required). */
@@ -47,11 +70,32 @@ export class OperationsHandler {
   }
 
   /** Records the request, applies the fault it asks for, runs the method. */
-  async handle<K extends MethodKey>(method: K, request: RequestOf<K>, context: CallContext): Promise<Outcome<K>> {
+  handle<K extends MethodKey>(method: K, request: RequestOf<K>, context: CallContext): Promise<Outcome<K>> {
+    return this.serve(METHOD_NAMES[method], request.name, context, 'before', () => this.run(method, request, context));
+  }
+
+  /**
+   * An API's long-running method: records the request (its `name` is the parent), starts the
+   * operation, then applies the fault's delay, so a late answer leaves the operation running.
+   */
+  start(method: ApiMethod, request: ApiRequest, context: CallContext): Promise<Answer<Operation>> {
+    return this.serve(method.name, request.parent, context, 'after', (fault) =>
+      Promise.resolve(this.startOperation(method, request, fault.operation)),
+    );
+  }
+
+  /** Records, authenticates, applies the fault header (its delay before or after running). */
+  private async serve<R>(
+    method: string,
+    name: string,
+    context: CallContext,
+    delay: 'before' | 'after',
+    run: (fault: Fault) => Promise<R>,
+  ): Promise<Answer<R>> {
     this.recorder.record({
       transport: context.transport,
-      method: METHOD_NAMES[method],
-      name: request.name,
+      method,
+      name,
       headers: context.headers,
       timeoutMs: context.deadline === undefined ? undefined : context.deadline - Date.now(),
     });
@@ -62,16 +106,40 @@ export class OperationsHandler {
         };
       }
       const header = context.headers[FAULT_HEADER];
-      const fault = parseFault(header);
-      if (header !== undefined && this.applies(fault, METHOD_NAMES[method], header)) {
+      let fault = parseFault(header);
+      if (header !== undefined && !this.applies(fault, method, header)) fault = parseFault(undefined);
+      if (fault.status) {
         if (fault.delayMs > 0) await sleep(fault.delayMs, context.signal);
-        if (fault.status) return { status: fault.status, pushback: fault.pushback };
+        return { status: fault.status, pushback: fault.pushback };
       }
-      return { response: await this.run(method, request, context) };
+      if (delay === 'before' && fault.delayMs > 0) await sleep(fault.delayMs, context.signal);
+      const response = await run(fault);
+      if (delay === 'after' && fault.delayMs > 0) await sleep(fault.delayMs, context.signal);
+      return { response };
     } catch (error) {
       const e = OperationsError.from(error, Code.INTERNAL);
       return { status: { code: e.code, message: e.rawMessage, details: [] } };
     }
+  }
+
+  /** Creates the operation an API method starts, named after its parent. */
+  private startOperation(method: ApiMethod, request: ApiRequest, script: OperationScript | undefined): Operation {
+    if (!this.api) throw new OperationsError(Code.UNIMPLEMENTED, `${method.name} is not served`);
+    const { project, location } = parseParent(method, request.parent);
+    const { store } = this;
+    let name: string;
+    do name = fillTemplate(store.template, project, operationId(), location);
+    while (store.has(name));
+    const runForMs = script?.runForMs === undefined ? this.api.runForMs : (script.runForMs ?? Infinity);
+    const spec: { -readonly [K in keyof OperationSpec]: OperationSpec[K] } = {
+      name,
+      response: method.response(request),
+    };
+    if (runForMs !== Infinity) spec.runForMs = runForMs;
+    if (script?.cancelMode) spec.cancelMode = script.cancelMode;
+    if (script?.cancelDelayMs !== undefined) spec.cancelDelayMs = script.cancelDelayMs;
+    if (script?.error) spec.error = script.error;
+    return store.create(spec, method.metadata);
   }
 
   /** How many requests got each `times`-limited fault, by header value. */
@@ -129,6 +197,11 @@ export class OperationsHandler {
       await sleep(Math.min(left, untilDone, 50), context.signal);
     }
   }
+}
+
+/** A new operation id, as Google's look: a decimal 64-bit number. */
+function operationId(): string {
+  return BigInt(`0x${randomBytes(8).toString('hex')}`).toString();
 }
 
 /** Milliseconds of a Duration, or undefined when unset. */

@@ -7,8 +7,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Code, OperationsError } from '../errors';
 import { compileTemplate, validateName, type NameTemplate } from '../names';
 import type { Any, Operation, Status } from '../proto';
+import { asyncModelMetadata, progressMetadata, type MetadataWriter, type OperationState } from './metadata';
 import { fillTemplate } from './naming';
-import { emptyAny, packProgress } from './proto';
+import { emptyAny } from './proto';
 
 /**
  * What CancelOperation does to an operation:
@@ -40,6 +41,13 @@ export interface OperationSpec {
   readonly cancelMode?: CancelMode;
   /** For `delayed` and `ignore`: how long after the cancel it takes effect, in ms. */
   readonly cancelDelayMs?: number;
+  /**
+   * What it reports in `metadata`: `api`, the metadata type of the API the emulator plays
+   * (see {@link EmulatorOptions.metadata}); `progress`, the emulator's own
+   * longrun.emulator.v1.ProgressMetadata. Default the emulator's choice (`api` unless started
+   * otherwise).
+   */
+  readonly metadata?: 'api' | 'progress';
 }
 
 interface Entry {
@@ -52,6 +60,7 @@ interface Entry {
   readonly error: Status | undefined;
   readonly mode: CancelMode;
   readonly cancelDelayMs: number;
+  readonly metadata: MetadataWriter;
   cancelRequestedAt: number | undefined;
 }
 
@@ -60,6 +69,10 @@ export interface StoreOptions {
   readonly cancelDelayMs?: number;
   readonly nameTemplate?: string;
   readonly now?: () => number;
+  /** The metadata of a spec's `metadata: 'api'`: default Optimization v1's AsyncModelMetadata. */
+  readonly apiMetadata?: MetadataWriter;
+  /** What a spec without `metadata` gets: default `api`. */
+  readonly metadata?: 'api' | 'progress';
 }
 
 /** Default delay of a `delayed` or `ignore` cancel, in ms. */
@@ -77,9 +90,13 @@ export class OperationStore {
   private readonly cancelDelayMs: number;
   readonly template: NameTemplate;
   private readonly now: () => number;
+  private readonly apiMetadata: MetadataWriter;
+  private readonly metadata: 'api' | 'progress';
   private seq = 0;
 
   constructor(options: StoreOptions = {}) {
+    this.apiMetadata = options.apiMetadata ?? asyncModelMetadata;
+    this.metadata = options.metadata ?? 'api';
     this.mode = options.cancelMode ?? 'honour';
     this.cancelDelayMs = options.cancelDelayMs ?? DEFAULT_CANCEL_DELAY_MS;
     this.template = compileTemplate(options.nameTemplate ?? 'projects/*/operations/*');
@@ -90,8 +107,11 @@ export class OperationStore {
     return this.entries.size;
   }
 
-  /** Creates a running operation; INVALID_ARGUMENT for a bad name, ALREADY_EXISTS for a taken one. */
-  create(spec: OperationSpec = {}): Operation {
+  /**
+   * Creates a running operation; INVALID_ARGUMENT for a bad name, ALREADY_EXISTS for a taken
+   * one. `metadata` (an API method's own type) wins over the spec's.
+   */
+  create(spec: OperationSpec = {}, metadata?: MetadataWriter): Operation {
     let name = spec.name;
     if (name === undefined || name === '') {
       do name = fillTemplate(this.template, 'emulator', `op-${++this.seq}`);
@@ -115,6 +135,7 @@ export class OperationStore {
       error: spec.error,
       mode: spec.cancelMode ?? this.mode,
       cancelDelayMs: spec.cancelDelayMs ?? this.cancelDelayMs,
+      metadata: metadata ?? ((spec.metadata ?? this.metadata) === 'progress' ? progressMetadata : this.apiMetadata),
       cancelRequestedAt: undefined,
     };
     this.entries.set(name, entry);
@@ -207,6 +228,11 @@ export class OperationStore {
     return createHmac('sha256', this.tokenKey).update(body).digest('base64url').slice(0, 22);
   }
 
+  /** Whether an operation of this name exists. */
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
   /** Milliseconds until the operation is done, given what is known now (Infinity: not scheduled). */
   msUntilDone(name: string): number {
     return Math.max(0, this.doneAt(this.entry(name)) - this.now());
@@ -250,19 +276,26 @@ export class OperationStore {
   private view(entry: Entry, now: number): Operation {
     const cancelAt = this.cancelAt(entry);
     const completeAt = this.completeAt(entry);
-    const done = now >= Math.min(cancelAt, completeAt);
+    const doneAt = Math.min(cancelAt, completeAt);
+    const done = now >= doneAt;
     const cancelled = done && cancelAt <= completeAt;
     const runMs = entry.completeAt - entry.createdAt;
     let percentDone = 0;
     if (done && !cancelled) percentDone = 100;
     else if (runMs !== Infinity)
       percentDone = Math.min(99, Math.floor(((now - entry.createdAt) / Math.max(runMs, 1)) * 100));
+    let state: OperationState = 'running';
+    if (cancelled) state = 'cancelled';
+    else if (done) state = entry.error ? 'failed' : 'succeeded';
     const operation: Operation = {
       name: entry.name,
-      metadata: packProgress({
-        createTimeMs: String(entry.createdAt),
-        percentDone,
+      metadata: entry.metadata({
+        state,
+        createdAt: entry.createdAt,
+        updatedAt: done ? doneAt : entry.createdAt,
         cancelRequested: entry.cancelRequestedAt !== undefined,
+        percentDone,
+        error: state === 'failed' ? entry.error : undefined,
       }),
       done,
     };

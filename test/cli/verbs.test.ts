@@ -43,7 +43,7 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
     const [op] = lines(result.stdout);
     expect(op).toMatchObject({
       name,
-      metadata: { '@type': 'type.googleapis.com/longrun.emulator.v1.ProgressMetadata' },
+      metadata: { '@type': 'type.googleapis.com/google.cloud.optimization.v1.AsyncModelMetadata', state: 'RUNNING' },
     });
     expect(op?.['done']).toBeUndefined();
   });

@@ -50,7 +50,7 @@ describe('gRPC and REST agree', () => {
     emulator.createOperation({ name, ...spec });
     const [overGrpc, overRest] = await Promise.all([grpc.getOperation(name), rest.getOperation(name)]);
     expect(overRest).toEqual(overGrpc);
-    expect(overGrpc.metadata?.typeUrl).toBe('type.googleapis.com/longrun.emulator.v1.ProgressMetadata');
+    expect(overGrpc.metadata?.typeUrl).toBe('type.googleapis.com/google.cloud.optimization.v1.AsyncModelMetadata');
   });
 
   it('a cancelled operation', async () => {

@@ -292,9 +292,9 @@ describe.each(transportCases)('over $kind', ({ kind, make }) => {
   });
 
   describe('typed results', () => {
-    it('unpacks the progress metadata and reads outcomes', async () => {
+    it('unpacks the progress metadata (asked for) and reads outcomes', async () => {
       const name = uniqueName();
-      emulator.createOperation({ name, runForMs: 60_000 });
+      emulator.createOperation({ name, runForMs: 60_000, metadata: 'progress' });
       const op = await client.getOperation(name);
       expect(operationResult(op)).toEqual({ state: 'running' });
       const codec = defaultTypeRegistry.get('longrun.emulator.v1.ProgressMetadata') as MessageCodec<ProgressMetadata>;

@@ -29,6 +29,7 @@ import { rejectionOf, uniqueName } from '../helpers/transports';
  */
 interface GaxAny {
   readonly type_url?: string | null;
+  readonly value?: Uint8Array | null;
 }
 
 /** The parts of a google.longrunning.Operation from gax that the tests read. */
@@ -122,6 +123,12 @@ function grpcWitness(emulator: Emulator): Witness {
 // ---------------------------------------------------------------------------------------------
 // REST: gax's fallback GrpcClient (through fallback.lro()), transcoding with Optimization v1's rules.
 
+/** google-proto-files' root: `google/...` imports resolve under it. */
+const PROTO_FILES = path.dirname(require.resolve('google-proto-files/package.json'));
+
+/** Optimization v1's AsyncModelMetadata, the metadata type of the emulator's operations. */
+const ASYNC_MODEL_PROTO = 'google/cloud/optimization/v1/async_model.proto';
+
 /** Optimization v1's HTTP rules for google.longrunning.Operations, as google.api.HttpRule objects. */
 const OPTIMIZATION_V1_HTTP_RULES = [
   { selector: 'google.longrunning.Operations.GetOperation', get: '/v1/{name=projects/*/operations/*}' },
@@ -136,10 +143,15 @@ const OPTIMIZATION_V1_HTTP_RULES = [
 
 /**
  * The protos gax's REST client decodes with: gax's own google.longrunning (with its HTTP
- * annotations, which the rules above replace) plus the emulator's ProgressMetadata. Over REST
- * gax turns each JSON Any back into bytes and so must know its type: without this proto every
- * GetOperation fails with "cannot find type longrun.emulator.v1.ProgressMetadata". A fresh
- * Root, not gax's cached one, since gax rewrites the HTTP annotations in place.
+ * annotations, which the rules above replace) plus the API's metadata type,
+ * google.cloud.optimization.v1.AsyncModelMetadata (async_model.proto, from google-proto-files),
+ * which the emulator's operations report. Over REST gax turns each JSON Any back into bytes
+ * and so must know its type: without this proto every GetOperation fails with "cannot find
+ * type google.cloud.optimization.v1.AsyncModelMetadata". Its google/api imports (field
+ * behaviour annotations, which only name options) are skipped, since they would bring a second
+ * google/protobuf/descriptor.proto into gax's root; google/protobuf/timestamp.proto is
+ * protobuf.js' bundled one. A fresh Root, not gax's cached one, since gax rewrites the HTTP
+ * annotations in place.
  */
 function restProtos(): protobuf.Root {
   const gaxBuild = path.join(path.dirname(require.resolve('google-gax')), '..');
@@ -147,8 +159,23 @@ function restProtos(): protobuf.Root {
     readFileSync(path.join(gaxBuild, 'protos', 'operations.json'), 'utf8'),
   ) as protobuf.INamespace;
   const root = protobuf.Root.fromJSON(json);
-  root.loadSync(path.join(__dirname, '..', '..', 'protos', 'longrun', 'emulator', 'v1', 'progress.proto'));
+  root.resolvePath = (_origin, target) => (target.startsWith('google/api/') ? null : path.join(PROTO_FILES, target));
+  root.loadSync(ASYNC_MODEL_PROTO); // through resolvePath, as its imports
   return root;
+}
+
+/** The type URL of the emulator's operations' metadata. */
+const ASYNC_MODEL_METADATA_URL = 'type.googleapis.com/google.cloud.optimization.v1.AsyncModelMetadata';
+
+/** AsyncModelMetadata, to read what gax hands back (bytes, over gRPC and REST alike). */
+const AsyncModelMetadata = restProtos().lookupType('google.cloud.optimization.v1.AsyncModelMetadata');
+
+/** The AsyncModelMetadata.state name of a gax operation's metadata. */
+function asyncModelState(op: GaxOperation): string | undefined {
+  const value = op.metadata?.value;
+  if (op.metadata?.type_url !== ASYNC_MODEL_METADATA_URL || !value) return undefined;
+  const metadata = AsyncModelMetadata.toObject(AsyncModelMetadata.decode(value), { enums: String });
+  return metadata['state'] as string | undefined;
 }
 
 function restWitness(emulator: Emulator): Witness {
@@ -219,12 +246,15 @@ function restFailure(error: unknown): Failure {
 /** google.rpc.Code to HTTP status, as Google's front end maps the codes used here. */
 const HTTP_STATUS: Readonly<Partial<Record<Code, number>>> = { [Code.NOT_FOUND]: 404, [Code.UNIMPLEMENTED]: 501 };
 
+/** How many operations the emulator is seeded with: `projects/demo/operations/op-1`... */
+const SEEDED = 2;
+
 function witnessCases(make: (emulator: Emulator) => Witness): void {
   let emulator: Emulator;
   let witness: Witness;
 
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator({ seed: SEEDED });
     witness = make(emulator);
   });
   afterAll(async () => {
@@ -290,13 +320,27 @@ function witnessCases(make: (emulator: Emulator) => Witness): void {
     expect(fromGax.error?.message).toBeTruthy();
     expect(gaxView(fromGax)).toEqual(longrunView(fromLongrun));
     expect(gaxView(fromGax).responseType).toBeUndefined();
-    expect(gaxView(fromGax).metadataType).toBe('type.googleapis.com/longrun.emulator.v1.ProgressMetadata');
+    expect(gaxView(fromGax).metadataType).toBe(ASYNC_MODEL_METADATA_URL);
+    expect(asyncModelState(fromGax)).toBe('CANCELLED');
 
     // The cancel that reached the emulator was gax's, on this transport, with no credentials.
     const cancel = lastRequest(name, 'CancelOperation');
     expect(cancel?.transport).toBe(witness.kind);
     expect(cancel?.headers['x-goog-api-client']).toMatch(/(^| )gax\/\d/);
     expect(cancel?.headers).not.toHaveProperty('authorization');
+  });
+
+  it('a seeded operation: gax reads it running, with AsyncModelMetadata RUNNING, as longrun does', async () => {
+    const name = `projects/demo/operations/op-${SEEDED}`;
+    const fromGax = await gaxGet(name);
+    const fromLongrun = await witness.longrun.getOperation(name);
+    expect(fromGax.name).toBe(name);
+    expect(fromGax.done).toBe(false);
+    expect(fromGax.result ?? undefined).toBeUndefined();
+    expect(gaxView(fromGax)).toEqual(longrunView(fromLongrun));
+    expect(gaxView(fromGax).metadataType).toBe(ASYNC_MODEL_METADATA_URL);
+    expect(asyncModelState(fromGax)).toBe('RUNNING');
+    expect(lastRequest(name, 'GetOperation')?.transport).toBe(witness.kind);
   });
 
   it('an unknown name: gax GetOperation fails with NOT_FOUND, as longrun does', async () => {
@@ -335,6 +379,7 @@ function witnessCases(make: (emulator: Emulator) => Witness): void {
     expect(fromGax.result).toBe('response');
     expect(fromGax.error ?? undefined).toBeUndefined();
     expect(fromGax.response?.type_url).toBe('type.googleapis.com/google.protobuf.Empty');
+    expect(asyncModelState(fromGax)).toBe('SUCCEEDED');
     expect(gaxView(fromGax)).toEqual(longrunView(fromLongrun));
   });
 }
