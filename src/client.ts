@@ -28,7 +28,14 @@ import {
   type PollPolicy,
 } from './policy';
 import { METHOD_NAMES, type ListOperationsResponse, type Operation, type WaitOperationRequest } from './proto';
-import { cancelMany, type CancelManyOptions, type CancelManyResult } from './many';
+import {
+  cancelMany,
+  cancelMatching,
+  type CancelManyOptions,
+  type CancelManyResult,
+  type CancelMatchingOptions,
+  type CancelMatchingResult,
+} from './many';
 import type {
   CallOptions,
   CloseOptions,
@@ -47,6 +54,18 @@ import {
   type RetryPolicy,
   type ThrottlePolicy,
 } from './retry';
+import {
+  autoCancelPlan,
+  tellAutoCancel,
+  trackOperation,
+  type AutoCancel,
+  type AutoCancelPlan,
+  type AutoCancelReason,
+  type TrackOptions,
+  type TrackStart,
+  type TrackedOperation,
+  type WaitOptions,
+} from './track';
 import { VERSION } from './version';
 
 /** Options of the {@link OperationsClient} constructor; all optional. */
@@ -132,6 +151,8 @@ const PROCEDURES: Readonly<Record<CallMethod, string>> = {
 interface WaitPlan {
   readonly policy: PollPolicy;
   readonly useWaitOperation: boolean;
+  /** waitForDone's auto-cancel (cancelOnTimeout, cancelOnAbort); undefined for none. */
+  readonly autoCancel: AutoCancelPlan | undefined;
 }
 
 /**
@@ -323,8 +344,15 @@ export class OperationsClient {
    * the last state read, done or not, by the deadline; rejects when a read fails (a server's
    * RetryInfo on UNAVAILABLE or RESOURCE_EXHAUSTED is waited out instead), on abort, or with
    * DEADLINE_EXCEEDED when no read at all completed before the deadline.
+   *
+   * Giving up only stops waiting, unless asked otherwise: with `cancelOnTimeout` the deadline
+   * coming first cancels the operation and resolves with the state read after the cancel (done
+   * with CANCELLED, done otherwise if it finished meanwhile, or still running); with
+   * `cancelOnAbort` an abort cancels it, then rejects with the abort's error as usual. The
+   * cancel and its confirmation get `cancelGraceMs` (default `DEFAULT_CANCEL_GRACE_MS`,
+   * 5 s) past the deadline or the abort, and are told to `onAutoCancel` (see {@link WaitOptions}).
    */
-  async waitForDone(name: string, options: PollOptions = {}): Promise<Operation> {
+  async waitForDone(name: string, options: WaitOptions = {}): Promise<Operation> {
     return (await this.startWait('waitForDone', name, options)) as Operation;
   }
 
@@ -352,6 +380,22 @@ export class OperationsClient {
     options?: CancelManyOptions,
   ): AsyncGenerator<CancelManyResult, void, undefined> {
     return cancelMany(this, names, options);
+  }
+
+  /**
+   * A handle on an operation being started, returned at once: `start` is what the
+   * long-running call returns (a promise of the Operation, of anything with its `name`, or of
+   * google-gax's `[LROperation, ...]`). The handle can cancel it before its name is known (the
+   * cancel is sent as soon as it is; nothing is sent if the start fails), wait for it, and
+   * follow its progress; `Meta` and `Result` are the types `metadataType` and `responseType`
+   * decode to (see {@link TrackedOperation}). Throws INVALID_ARGUMENT for a type the registry
+   * doesn't know.
+   */
+  track<Meta = unknown, Result = unknown>(
+    start: PromiseLike<TrackStart>,
+    options?: TrackOptions,
+  ): TrackedOperation<Meta, Result> {
+    return trackOperation<Meta, Result>(this, this.policy, this.closing.signal, start, options);
   }
 
   /**
@@ -419,13 +463,15 @@ export class OperationsClient {
   private async startWait(
     method: 'waitForDone' | 'cancelAndConfirm',
     name: string,
-    options: PollOptions,
+    options: WaitOptions,
   ): Promise<unknown> {
     const valid = validateName(name, this.template);
     const policy = pollPolicy(this.policy, options.pollPolicy);
     const timeoutMs = options.timeoutMs === undefined ? policy.timeoutMs : checkTimeout(options.timeoutMs);
+    const autoCancel = method === 'waitForDone' ? autoCancelPlan(options) : undefined;
     const signal = options.signal;
-    if (signal !== undefined && signal.aborted) throw abortedError(signal);
+    // An already-aborted wait sends nothing, unless it is to cancel on abort: then it cancels.
+    if (signal !== undefined && signal.aborted && autoCancel?.onAbort !== true) throw abortedError(signal);
     if (options.metadata !== undefined) checkMetadata(options.metadata);
     const call = new PipelineCall(
       method,
@@ -438,7 +484,7 @@ export class OperationsClient {
       undefined,
       this.transport,
       false,
-      { policy, useWaitOperation: options.useWaitOperation !== false },
+      { policy, useWaitOperation: options.useWaitOperation !== false, autoCancel },
     );
     return (this.allIdle() ? this.lastStageOnly : this.pipeline)(call as unknown as Call);
   }
@@ -457,7 +503,9 @@ export class OperationsClient {
     if (this.intercepted && !this.allIdle()) checkMetadata(call.metadata);
     const plan = call.plan;
     if (plan === undefined) return this.attempts(call);
-    return call.method === 'cancelAndConfirm' ? this.confirm(call, plan) : this.pollUntilDone(call, plan);
+    if (call.method === 'cancelAndConfirm') return this.confirm(call, plan, call.deadline ?? Infinity, call.signal);
+    if (plan.autoCancel !== undefined) return this.waitThenCancel(call, plan, plan.autoCancel);
+    return this.pollUntilDone(call, plan, call.deadline ?? Infinity, call.signal);
   }
 
   /** An RPC's attempts: the first, then retries by the call's policy (gRFC A6, see retry.ts). */
@@ -535,12 +583,19 @@ export class OperationsClient {
     };
   }
 
-  /** cancelAndConfirm's last stage: the cancel, then reads until done or the wait's deadline. */
-  private async confirm(wait: PipelineCall, plan: WaitPlan): Promise<CancelOutcome> {
+  /**
+   * cancelAndConfirm's last stage (and an auto-cancel's): the cancel, then reads until done or
+   * `deadline`, every call ended by `signal`.
+   */
+  private async confirm(
+    wait: PipelineCall,
+    plan: WaitPlan,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<CancelOutcome> {
     const { name } = wait;
-    const deadline = wait.deadline ?? Infinity;
     const bounded = (): CallOptions => ({
-      signal: wait.signal,
+      signal,
       metadata: wait.metadata,
       timeoutMs: Math.min(this.timeoutMs, Math.max(1, deadline - Date.now())),
     });
@@ -555,13 +610,66 @@ export class OperationsClient {
         error: e,
       };
     }
-    return cancelOutcome(await this.pollUntilDone(wait, plan));
+    return cancelOutcome(await this.pollUntilDone(wait, plan, deadline, signal));
   }
 
-  /** waitForDone's last stage (and cancelAndConfirm's reads): the wait's loop of RPCs. */
-  private async pollUntilDone(wait: PipelineCall, plan: WaitPlan): Promise<Operation> {
-    const { name, signal, metadata } = wait;
+  /**
+   * waitForDone's last stage with an auto-cancel: the wait's loop, then, when it gave up at
+   * its deadline (with cancelOnTimeout) or on its signal's abort (with cancelOnAbort), the
+   * cancel and its confirmation as RPCs of the wait, within the grace and without its signal.
+   */
+  private async waitThenCancel(wait: PipelineCall, plan: WaitPlan, auto: AutoCancelPlan): Promise<Operation> {
     const deadline = wait.deadline ?? Infinity;
+    const { signal } = wait;
+    let last: Operation;
+    try {
+      last = await this.pollUntilDone(wait, plan, deadline, signal);
+    } catch (error) {
+      const e = OperationsError.from(error);
+      const reason: AutoCancelReason | undefined =
+        auto.onAbort && e.aborted && signal?.aborted === true
+          ? 'abort'
+          : auto.onTimeout && e.code === Code.DEADLINE_EXCEEDED && !e.aborted && Date.now() >= deadline
+            ? 'timeout'
+            : undefined;
+      if (reason === undefined) throw e;
+      const report = await this.autoCancel(wait, plan, auto, reason);
+      if (reason === 'timeout' && report.outcome !== undefined) return report.outcome.operation;
+      throw e;
+    }
+    // Not done: the wait gave up at its deadline (it returns early only with the operation done).
+    if (last.done || !auto.onTimeout) return last;
+    const report = await this.autoCancel(wait, plan, auto, 'timeout');
+    return report.outcome?.operation ?? last;
+  }
+
+  /** An auto-cancel: cancel and confirm within the grace, then tell onAutoCancel what happened. */
+  private async autoCancel(
+    wait: PipelineCall,
+    plan: WaitPlan,
+    auto: AutoCancelPlan,
+    reason: AutoCancelReason,
+  ): Promise<AutoCancel> {
+    const { name } = wait;
+    let report: AutoCancel;
+    try {
+      const outcome = await this.confirm(wait, plan, Date.now() + auto.graceMs, undefined);
+      report = { reason, name, outcome, error: undefined };
+    } catch (error) {
+      report = { reason, name, outcome: undefined, error: OperationsError.from(error) };
+    }
+    tellAutoCancel(auto, report);
+    return report;
+  }
+
+  /** waitForDone's last stage (and cancelAndConfirm's reads): the wait's loop of RPCs until `deadline`. */
+  private async pollUntilDone(
+    wait: PipelineCall,
+    plan: WaitPlan,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Operation> {
+    const { name, metadata } = wait;
     const { policy } = plan;
     const shape = pollBackoff(policy);
     let useWait = plan.useWaitOperation && !this.waitUnsupported && this.transport.supports('waitOperation');
@@ -626,6 +734,21 @@ export class OperationsClient {
       return { 'x-goog-api-client': this.apiClient, 'x-goog-request-params': routing };
     }
     return { ...this.headers, 'x-goog-request-params': routing, ...extra };
+  }
+
+  /**
+   * Lists the operations under `parent` (with `filter`, e.g. `done = false`) and cancels them
+   * as {@link cancelMany} does, in one streaming pass: a page is asked for only as its names
+   * start, so memory holds one page plus the calls in flight, whatever the count. One result
+   * per listed operation; with no call, `already-done` for one listed done, `skipped` for one
+   * `skip` picks, and `would-cancel` under `dryRun` (nothing is sent). `stop` asks for no
+   * further page. Relies on cursor page tokens (see the many module's cancelMatching).
+   */
+  cancelMatching(
+    parent: string,
+    options?: CancelMatchingOptions,
+  ): AsyncGenerator<CancelMatchingResult, void, undefined> {
+    return cancelMatching(this, parent, options);
   }
 }
 

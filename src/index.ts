@@ -104,3 +104,17 @@ export {
   createRestTransport,
   type RestTransportOptions,
 } from './transports/rest';
+export { type CancelMatchingOptions, type CancelMatchingResult, type MatchingCanceller } from './many';
+export {
+  DEFAULT_CANCEL_GRACE_MS,
+  type AutoCancel,
+  type AutoCancelReason,
+  type NotStarted,
+  type ProgressOptions,
+  type TrackCancelResult,
+  type TrackOptions,
+  type TrackStart,
+  type NamedOperation,
+  type TrackedOperation,
+  type WaitOptions,
+} from './track';

@@ -2,11 +2,13 @@
  * Cancelling many operations: names streamed in (an iterable or async iterable, read only as
  * fast as calls are made), results out in completion order, one per name whatever happens,
  * with a bound on calls in flight, an optional rate limit, and a slow-down on quota errors.
+ * cancelMatching feeds the same machinery from ListOperations, page by page.
  */
 import { setMaxListeners } from 'node:events';
 import { backoff, sleep, type BackoffShape } from './backoff';
 import { Code, OperationsError, retryInfoDelayMs } from './errors';
 import type { CancelOutcome, PollOptions } from './outcome';
+import type { Operation } from './proto';
 import type { CallOptions, Metadata } from './transport';
 
 /** What cancelMany calls: an OperationsClient's two cancels. */
@@ -69,6 +71,66 @@ export type CancelManyResult =
       readonly outcome: 'not-attempted';
     };
 
+/** What cancelMatching calls: a Canceller that also lists (an OperationsClient). */
+export interface MatchingCanceller extends Canceller {
+  /** One page of ListOperations (see `OperationsClient.listOperationsPage`). */
+  listOperationsPage(
+    parent: string,
+    options: CallOptions & { readonly filter?: string; readonly pageSize?: number; readonly pageToken?: string },
+  ): Promise<{
+    /** The operations of this page. */
+    readonly operations: readonly Operation[];
+    /** '' on the last page. */
+    readonly nextPageToken: string;
+  }>;
+}
+
+/** Options of `OperationsClient.cancelMatching`: cancelMany's, and what to list; all optional. */
+export interface CancelMatchingOptions extends CancelManyOptions {
+  /** The AIP-160 filter of ListOperations, e.g. `done = false`. Default '' (every operation under the parent). */
+  readonly filter?: string;
+  /** Operations per page asked of the server. Default 0: the server's choice. Memory holds one page. */
+  readonly pageSize?: number;
+  /** List only: each operation that would be cancelled yields `would-cancel`, and no cancel is sent. Default false. */
+  readonly dryRun?: boolean;
+  /** Operations for which this returns true yield `skipped` and are not cancelled (e.g. those an earlier run did). */
+  readonly skip?: (operation: Operation) => boolean;
+}
+
+/**
+ * The result of one listed operation: cancelMany's results, and three outcomes decided from
+ * the listing with no call: `would-cancel` (dry run), `already-done`, `skipped`.
+ */
+export type CancelMatchingResult =
+  | CancelManyResult
+  | {
+      /** The operation's name, as listed. */
+      readonly name: string;
+      /** Dry run: it would have been cancelled (listed, not done, not skipped); nothing was sent. */
+      readonly outcome: 'would-cancel';
+      /** The operation as listed. */
+      readonly operation: Operation;
+    }
+  | {
+      /** The operation's name, as listed. */
+      readonly name: string;
+      /** Listed already done (the filter let it through): nothing to cancel, nothing sent. */
+      readonly outcome: 'already-done';
+      /** The operation as listed, with its response or error. */
+      readonly operation: Operation;
+    }
+  | {
+      /** The operation's name, as listed. */
+      readonly name: string;
+      /** The `skip` option said so: nothing sent. */
+      readonly outcome: 'skipped';
+      /** The operation as listed. */
+      readonly operation: Operation;
+    };
+
+/** A result decided from the listing alone, with no call. */
+type Decided = Exclude<CancelMatchingResult, CancelManyResult>;
+
 const DEFAULT_CONCURRENCY = 32;
 /** The slow-down after a RESOURCE_EXHAUSTED: 1 s doubling up to 30 s, jitter 0.2. */
 const QUOTA_BACKOFF: BackoffShape = { initialMs: 1000, multiplier: 2, maxMs: 30_000, jitter: 0.2 };
@@ -108,11 +170,84 @@ class Flow {
   }
 }
 
-export async function* cancelMany(
+export function cancelMany(
   client: Canceller,
   names: Iterable<string> | AsyncIterable<string>,
   options: CancelManyOptions = {},
 ): AsyncGenerator<CancelManyResult, void, undefined> {
+  // Names only in, so only CancelManyResults out.
+  return run(client, names, options) as AsyncGenerator<CancelManyResult, void, undefined>;
+}
+
+/**
+ * Lists the operations under `parent` (with `filter`) and cancels them in one streaming pass:
+ * a page is asked for only once every name of the previous one has started, so memory holds
+ * one page plus the calls in flight, whatever the count. Each listed operation yields one
+ * result, as cancelMany's, or without a call: `already-done` for one listed done, `skipped`
+ * for one `skip` picks, `would-cancel` under `dryRun`. `stop` (or `signal`) asks for no
+ * further page: the rest of the page in hand yields `not-attempted`, and operations never
+ * listed yield nothing (run again to go on: a `done = false` filter lists only what's left).
+ *
+ * A listing that fails ends the input: calls in flight finish and yield, then the generator
+ * throws the list's OperationsError (at once when it is the first page, e.g. an invalid
+ * parent or filter).
+ *
+ * Paging while cancelling: with a filter the cancels change (`done = false`), operations
+ * leave the result set between pages. That is safe with cursor page tokens (the next page
+ * starts after the last operation returned, as the emulator's and Google's do); a server
+ * whose tokens are offsets into the result set would skip some, and a second run picks up
+ * whatever is left.
+ */
+export async function* cancelMatching(
+  client: MatchingCanceller,
+  parent: string,
+  options: CancelMatchingOptions = {},
+): AsyncGenerator<CancelMatchingResult, void, undefined> {
+  const { filter, pageSize, dryRun, skip, signal, metadata, timeoutMs } = options;
+  const stopped = (): boolean => options.stop?.aborted === true || signal?.aborted === true;
+  let listError: OperationsError | undefined;
+  async function* listed(): AsyncGenerator<string | Decided, void, undefined> {
+    let pageToken = '';
+    do {
+      if (stopped()) return;
+      let page: Awaited<ReturnType<MatchingCanceller['listOperationsPage']>>;
+      try {
+        page = await client.listOperationsPage(parent, {
+          ...(filter !== undefined && { filter }),
+          ...(pageSize !== undefined && { pageSize }),
+          pageToken,
+          ...(signal !== undefined && { signal }),
+          ...(metadata !== undefined && { metadata }),
+          ...(timeoutMs !== undefined && { timeoutMs }),
+        });
+      } catch (error) {
+        listError = OperationsError.from(error);
+        return;
+      }
+      for (const operation of page.operations) {
+        const name = operation.name;
+        if (skip?.(operation) === true) yield { name, outcome: 'skipped', operation };
+        else if (operation.done) yield { name, outcome: 'already-done', operation };
+        else if (dryRun === true) yield { name, outcome: 'would-cancel', operation };
+        else yield name;
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+  }
+  yield* run(client, listed(), options);
+  if (listError !== undefined) throw listError;
+}
+
+/**
+ * cancelMany's machinery. The input holds names and, from cancelMatching, results already
+ * decided without a call (dry run, skipped, already done): those pass through in input order,
+ * counted against the room like results not yet taken, so memory stays bounded either way.
+ */
+async function* run(
+  client: Canceller,
+  names: Iterable<string | Decided> | AsyncIterable<string | Decided>,
+  options: CancelManyOptions,
+): AsyncGenerator<CancelMatchingResult, void, undefined> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new OperationsError(Code.INVALID_ARGUMENT, 'concurrency must be a whole number >= 1', { local: true });
@@ -132,10 +267,12 @@ export async function* cancelMany(
   options.signal?.addEventListener('abort', onAbort);
   const callOptions: CancelManyOptions = { ...options, signal: abort.signal };
   const iterator =
-    Symbol.asyncIterator in names ? names[Symbol.asyncIterator]() : (names as Iterable<string>)[Symbol.iterator]();
+    Symbol.asyncIterator in names
+      ? names[Symbol.asyncIterator]()
+      : (names as Iterable<string | Decided>)[Symbol.iterator]();
   // A synchronous input (an array, a generator) is read without an await per name.
-  const read = (): IteratorResult<string> | Promise<IteratorResult<string>> => iterator.next();
-  const finished: CancelManyResult[] = [];
+  const read = (): IteratorResult<string | Decided> | Promise<IteratorResult<string | Decided>> => iterator.next();
+  const finished: CancelMatchingResult[] = [];
   let wake: (() => void) | undefined;
   let active = 0;
   let exhausted = false;
@@ -144,7 +281,7 @@ export async function* cancelMany(
   options.stop?.addEventListener('abort', onStop);
   options.signal?.addEventListener('abort', onStop);
 
-  const settle = (result: CancelManyResult): void => {
+  const settle = (result: CancelMatchingResult): void => {
     active--;
     finished.push(result);
     wake?.();
@@ -161,18 +298,22 @@ export async function* cancelMany(
           exhausted = true;
           break;
         }
+        if (typeof next.value !== 'string') {
+          finished.push(next.value);
+          continue;
+        }
         active++;
         void cancelOne(client, next.value, callOptions, flow).then(settle);
       }
       if (finished.length > 0) {
-        yield finished.shift() as CancelManyResult;
+        yield finished.shift() as CancelMatchingResult;
         continue;
       }
       if (stopped() && !exhausted) {
         // Every name not started yields not-attempted, read to the end of the input.
         const next = await iterator.next();
         if (next.done) exhausted = true;
-        else yield { name: next.value, outcome: 'not-attempted' };
+        else yield typeof next.value === 'string' ? { name: next.value, outcome: 'not-attempted' } : next.value;
         continue;
       }
       if (active === 0 && exhausted) return;

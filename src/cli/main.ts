@@ -123,12 +123,16 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     .description('Ask to cancel operations; with --wait, confirm what happened to each.')
     .option('--wait', 'confirm each: cancelled, completed, failed, unsupported or still running')
     .option('--from <file>', 'read names from a file, one per line (- for standard input)')
+    .option('--parent <parent>', 'cancel what is listed under this parent, e.g. projects/my-project')
+    .option('--filter <filter>', 'with --parent: AIP-160 filter, e.g. "done = false"')
+    .option('--page-size <n>', 'with --parent: operations per page asked of the server', positive)
+    .option('--dry-run', 'with --parent: print what would be cancelled, send no cancel')
     .option('--concurrency <n>', 'calls in flight at most (default 32)', positive)
     .option('--rate <n>', 'calls started per second at most', positive)
     .option('--skip-done <results>', "skip names an earlier run's --json output cancelled")
     .action(async (names: string[], flags: RawFlags & CancelFlags) => {
-      if (names.length === 0 && flags.from === undefined) {
-        io.err('error: name the operations to cancel, or --from FILE (- for standard input)');
+      if (names.length === 0 && flags.from === undefined && flags.parent === undefined) {
+        io.err('error: name the operations to cancel, --from FILE (- for standard input), or --parent PARENT');
         exitCode = EXIT_USAGE;
         return;
       }

@@ -3,7 +3,14 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Options as BarOptions, Params as BarParams } from 'cli-progress';
-import { Code, OperationsError, codeName, type CancelOutcome, type OperationsClient } from '..';
+import {
+  Code,
+  OperationsError,
+  codeName,
+  type CancelMatchingResult,
+  type CancelOutcome,
+  type OperationsClient,
+} from '..';
 import { checkConnectionFlags, connect, prepareConnection, type Connection, type ConnectionFlags } from './connect';
 import { UsageError, openNames, plainReason } from './files';
 import { describeOperation, errorLine, errorText, operationLine, stdio, tidyMessage, type Output } from './output';
@@ -103,7 +110,11 @@ export function waitVerb(name: string, flags: CommonFlags, io: Output): Promise<
 }
 
 /** The outcome words of `cancel`'s JSON lines. */
-export type CancelLineOutcome = 'requested' | CancelOutcome['outcome'] | 'error' | 'not-attempted' | 'skipped';
+export type CancelLineOutcome =
+  'requested' | CancelOutcome['outcome'] | 'error' | 'not-attempted' | 'skipped' | 'would-cancel' | 'already-done';
+
+/** The outcomes decided without a call. */
+type Uncalled = 'requested' | 'not-attempted' | 'skipped' | 'would-cancel' | 'already-done';
 
 export interface CancelLine {
   readonly name: string;
@@ -113,11 +124,8 @@ export interface CancelLine {
 }
 
 /** The line of a cancel's result; `code` and `message` when there is an error. */
-export function cancelLine(
-  name: string,
-  result: CancelOutcome | 'requested' | 'not-attempted' | OperationsError,
-): CancelLine {
-  if (result === 'requested' || result === 'not-attempted') return { name, outcome: result };
+export function cancelLine(name: string, result: CancelOutcome | Uncalled | OperationsError): CancelLine {
+  if (typeof result === 'string') return { name, outcome: result };
   if (result instanceof OperationsError)
     return { name, outcome: 'error', code: result.code, message: tidyMessage(result.rawMessage) };
   if (result.outcome === 'failed' || result.outcome === 'unsupported') {
@@ -136,7 +144,25 @@ const HUMAN: Readonly<Record<CancelLineOutcome, string>> = {
   error: 'error',
   'not-attempted': 'not attempted',
   skipped: 'skipped (done in the earlier run)',
+  'would-cancel': 'would be cancelled (dry run: nothing sent)',
+  'already-done': 'already done (nothing sent)',
 };
+
+/** The line of one result of cancelMany or cancelMatching. */
+function resultLine(result: CancelMatchingResult): CancelLine {
+  switch (result.outcome) {
+    case 'requested':
+    case 'not-attempted':
+    case 'skipped':
+    case 'would-cancel':
+    case 'already-done':
+      return cancelLine(result.name, result.outcome);
+    case 'error':
+      return cancelLine(result.name, result.error);
+    default:
+      return cancelLine(result.name, result);
+  }
+}
 
 export function formatCancelLine(line: CancelLine, json: boolean | undefined): string {
   if (json) return JSON.stringify(line);
@@ -144,8 +170,15 @@ export function formatCancelLine(line: CancelLine, json: boolean | undefined): s
   return `${line.name}  ${HUMAN[line.outcome]}${detail}`;
 }
 
-/** Whether a line counts as success: with --wait only a confirmed cancel or completion does. */
+/** Outcomes that are success with or without --wait: nothing was to be sent. */
+const NOTHING_TO_DO: ReadonlySet<CancelLineOutcome> = new Set(['skipped', 'would-cancel', 'already-done']);
+
+/**
+ * Whether a line counts as success: with --wait only a confirmed cancel or completion does;
+ * a dry run's, a skipped or an already-done operation always does.
+ */
 export function succeeded(line: CancelLine, wait: boolean): boolean {
+  if (NOTHING_TO_DO.has(line.outcome)) return true;
   return wait ? line.outcome === 'cancelled' || line.outcome === 'completed' : line.outcome === 'requested';
 }
 
@@ -158,6 +191,14 @@ export interface CancelFlags extends CommonFlags {
   readonly rate?: number;
   /** An earlier run's `--json` output: names it cancelled (or saw completed) are skipped. */
   readonly skipDone?: string;
+  /** Cancel what ListOperations lists under this parent, instead of names. */
+  readonly parent?: string;
+  /** With `parent`: ListOperations' filter, e.g. `done = false`. */
+  readonly filter?: string;
+  /** With `parent`: operations per page asked of the server. */
+  readonly pageSize?: number;
+  /** With `parent`: print what would be cancelled, send no cancel. */
+  readonly dryRun?: boolean;
 }
 
 /** How long calls in flight may finish after Ctrl-C before they are aborted. */
@@ -168,9 +209,14 @@ export const GRACE_MS = 5_000;
  * for any input), one line per name in completion order. Invalid names get an error line and
  * nothing is sent for them (exit 2); Ctrl-C stops starting calls, lets those in flight finish
  * for a few seconds, writes `not-attempted` for the rest, prints a summary (exit 130).
+ *
+ * `cancel --parent PARENT [--filter EXPR] [--dry-run]`: the same, fed by cancelMatching (one
+ * streaming pass over ListOperations). Ctrl-C asks for no further page: the rest of the page
+ * in hand is `not-attempted`. A listing that fails prints its error after the results of the
+ * calls in flight (exit 1; 2 for an invalid parent or filter caught before sending).
  */
 export async function cancelVerb(names: readonly string[], flags: CancelFlags, io: Output): Promise<number> {
-  const setup = await beforeAnyCall(io, () => prepareCancel(flags));
+  const setup = await beforeAnyCall(io, () => prepareCancel(flags, names));
   if (typeof setup === 'number') return setup;
   const client = connect(setup.connection);
   const stop = new AbortController();
@@ -186,13 +232,13 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
   let invalid = 0;
   let failed = 0;
   const started = Date.now();
-  const progress = flags.json && !process.stdout.isTTY ? undefined : await openProgress(io, names.length, flags.from);
+  let listFailure: OperationsError | undefined;
+  const progress =
+    flags.json && !process.stdout.isTTY
+      ? undefined
+      : await openProgress(io, flags.parent === undefined ? names.length : undefined, flags.from);
   try {
-    const input = nameSource(names, setup.source, setup.skip, (name) => {
-      counts['skipped'] = (counts['skipped'] ?? 0) + 1;
-      return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
-    });
-    const results = client.cancelMany(input, {
+    const options = {
       wait: flags.wait === true,
       ...(flags.timeout !== undefined && { poll: { timeoutMs: flags.timeout } }),
       ...(flags.callTimeout !== undefined && { timeoutMs: flags.callTimeout }),
@@ -200,21 +246,36 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
       ...(flags.rate !== undefined && { ratePerSecond: flags.rate }),
       stop: stop.signal,
       signal: abort.signal,
-    });
-    for await (const result of results) {
-      const line = cancelLine(
-        result.name,
-        result.outcome === 'requested' || result.outcome === 'not-attempted'
-          ? result.outcome
-          : result.outcome === 'error'
-            ? result.error
-            : result,
-      );
-      counts[line.outcome] = (counts[line.outcome] ?? 0) + 1;
-      if (result.outcome === 'error' && result.error.local && result.error.code === Code.INVALID_ARGUMENT) invalid++;
-      else if (!succeeded(line, flags.wait === true)) failed++;
-      progress?.tick(!succeeded(line, flags.wait === true));
-      if (!(flags.quiet && succeeded(line, flags.wait === true))) await io.write(formatCancelLine(line, flags.json));
+    };
+    const skip = setup.skip;
+    const results: AsyncIterable<CancelMatchingResult> =
+      flags.parent === undefined
+        ? client.cancelMany(
+            nameSource(names, setup.source, skip, (name) => {
+              counts['skipped'] = (counts['skipped'] ?? 0) + 1;
+              return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
+            }),
+            options,
+          )
+        : client.cancelMatching(flags.parent, {
+            ...options,
+            ...(flags.filter !== undefined && { filter: flags.filter }),
+            ...(flags.pageSize !== undefined && { pageSize: flags.pageSize }),
+            dryRun: flags.dryRun === true,
+            ...(skip !== undefined && { skip: (operation) => skip.has(operation.name) }),
+          });
+    try {
+      for await (const result of results) {
+        const line = resultLine(result);
+        counts[line.outcome] = (counts[line.outcome] ?? 0) + 1;
+        if (result.outcome === 'error' && result.error.local && result.error.code === Code.INVALID_ARGUMENT) invalid++;
+        else if (!succeeded(line, flags.wait === true)) failed++;
+        progress?.tick(!succeeded(line, flags.wait === true));
+        if (!(flags.quiet && succeeded(line, flags.wait === true))) await io.write(formatCancelLine(line, flags.json));
+      }
+    } catch (error) {
+      // Only cancelMatching throws: its listing failed (the results of the calls in flight came first).
+      listFailure = OperationsError.from(error);
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -230,7 +291,14 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
       `cancel: ${total} name${total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'} (${formatRate(total, Date.now() - started)}/s)`,
     );
   }
+  if (listFailure !== undefined) {
+    if (flags.json) io.out(errorLine(flags.parent ?? '', listFailure));
+    else io.err(`longrun: cancel: listing ${flags.parent ?? ''}: ${errorText(listFailure)}`);
+  }
   if (stop.signal.aborted) return EXIT_INTERRUPTED;
+  if (listFailure !== undefined) {
+    return listFailure.local && listFailure.code === Code.INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILED;
+  }
   if (invalid > 0) return EXIT_USAGE;
   return failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
@@ -241,8 +309,10 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
  */
 async function prepareCancel(
   flags: CancelFlags,
+  names: readonly string[],
 ): Promise<{ connection: Connection; source: Readable | undefined; skip: Set<string> | undefined }> {
   checkConnectionFlags(flags);
+  checkParentFlags(flags, names);
   if (flags.from === '-' && flags.accessTokenFile === '-') {
     throw new UsageError('--from - and --access-token-file - both read standard input: give the token in a file');
   }
@@ -253,6 +323,28 @@ async function prepareCancel(
   } catch (error) {
     closeSource(source);
     throw error;
+  }
+}
+
+/**
+ * `--parent` lists the names itself: no names, no `--from`. `--filter`, `--page-size` and
+ * `--dry-run` shape that listing, so they need `--parent`. (The names given are already
+ * what a dry run would print.)
+ */
+function checkParentFlags(flags: CancelFlags, names: readonly string[]): void {
+  if (flags.parent !== undefined) {
+    if (flags.from !== undefined) throw new UsageError('--parent and --from both give the operations: use one');
+    if (names.length > 0) {
+      throw new UsageError('--parent lists the operations to cancel: give no names with it');
+    }
+    return;
+  }
+  for (const [flag, set] of [
+    ['--filter', flags.filter !== undefined],
+    ['--page-size', flags.pageSize !== undefined],
+    ['--dry-run', flags.dryRun === true],
+  ] as const) {
+    if (set) throw new UsageError(`${flag} needs --parent`);
   }
 }
 
@@ -318,7 +410,10 @@ async function doneNames(file: string): Promise<Set<string>> {
   for await (const line of readLines(createReadStream(file))) {
     try {
       const { name, outcome } = JSON.parse(line) as { name?: unknown; outcome?: unknown };
-      if (typeof name === 'string' && ['requested', 'cancelled', 'completed', 'skipped'].includes(String(outcome))) {
+      if (
+        typeof name === 'string' &&
+        ['requested', 'cancelled', 'completed', 'skipped', 'already-done'].includes(String(outcome))
+      ) {
         done.add(name);
       }
     } catch {
@@ -358,10 +453,21 @@ function withRate(format: string): (options: BarOptions, params: BarParams, payl
 }
 
 /** A progress bar on stderr, only when stderr is a terminal. */
-async function openProgress(io: Output, named: number, from: string | undefined): Promise<Progress | undefined> {
+async function openProgress(
+  io: Output,
+  named: number | undefined,
+  from: string | undefined,
+): Promise<Progress | undefined> {
   if (!process.stderr.isTTY || io !== stdio) return undefined;
-  // A file's names can be counted ahead (one streaming pass); standard input can't.
-  const total = from === undefined ? named : from === '-' ? undefined : named + (await countLines(from));
+  // A file's names can be counted ahead (one streaming pass); standard input and a listing can't.
+  const total =
+    named === undefined
+      ? undefined
+      : from === undefined
+        ? named
+        : from === '-'
+          ? undefined
+          : named + (await countLines(from));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { SingleBar } = require('cli-progress') as typeof import('cli-progress');
   const bar = new SingleBar({
