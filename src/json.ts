@@ -38,10 +38,8 @@
  *   named `value`. longrun reads this form back to the same bytes, so the emulator's REST face and
  *   the REST transport lose nothing between them; a person or a script still sees the type URL.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { DescFile, DescMessage, Registry as DescriptorRegistry, JsonValue } from '@bufbuild/protobuf';
-import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { descriptorSetFiles } from './descriptor-set';
 import {
   API_TYPE_FILES,
   defaultTypeRegistry,
@@ -117,56 +115,6 @@ function wellKnownDescriptors(): DescriptorRegistry {
     );
   }
   return wellKnown;
-}
-
-/** Where generated/descriptors.binpb may be: from src/ (ts-jest) or from dist/src/ (built, and in the package). */
-const DESCRIPTOR_SET_PATHS = [
-  path.join(__dirname, '..', 'generated', 'descriptors.binpb'),
-  path.join(__dirname, '..', '..', 'generated', 'descriptors.binpb'),
-];
-
-/**
- * The serialized FileDescriptorProtos of the descriptor set, by file name, not parsed (77 KB,
- * ~25 ms to parse whole): a file is parsed when a type of it is first needed. null when the
- * set isn't there.
- */
-let descriptorSet: ReadonlyMap<string, Uint8Array> | null | undefined;
-function descriptorSetFiles(): ReadonlyMap<string, Uint8Array> | null {
-  if (descriptorSet === undefined) {
-    descriptorSet = null;
-    for (const file of DESCRIPTOR_SET_PATHS) {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(file);
-      } catch {
-        continue;
-      }
-      const files = new Map<string, Uint8Array>();
-      const reader = new BinaryReader(bytes);
-      while (reader.pos < reader.len) {
-        const [field, wireType] = reader.tag();
-        if (field !== 1) reader.skip(wireType);
-        else {
-          const proto = reader.bytes();
-          files.set(fileNameOf(proto), proto);
-        }
-      }
-      descriptorSet = files;
-      break;
-    }
-  }
-  return descriptorSet;
-}
-
-/** A serialized FileDescriptorProto's `name` (field 1). */
-function fileNameOf(proto: Uint8Array): string {
-  const reader = new BinaryReader(proto);
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1) return reader.string();
-    reader.skip(wireType);
-  }
-  return '';
 }
 
 /** The files built so far, by name; the well-known types' are @bufbuild/protobuf's own. */

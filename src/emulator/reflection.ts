@@ -5,11 +5,9 @@
  * until the first reflection call: @grpc/reflection and the descriptor set cost about 170 ms,
  * once per process, which an emulator nobody reflects on never pays.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { BinaryReader } from '@bufbuild/protobuf/wire';
 import * as grpc from '@grpc/grpc-js';
 import type { ReflectionService } from '@grpc/reflection';
+import { DESCRIPTOR_SET_PATHS, descriptorSetFiles } from '../descriptor-set';
 
 /** The services reflection describes: what the emulator serves (reflection itself aside). */
 export const REFLECTED_SERVICES: readonly string[] = [
@@ -18,15 +16,6 @@ export const REFLECTED_SERVICES: readonly string[] = [
 ];
 
 const VERSIONS = ['v1', 'v1alpha'] as const;
-
-/**
- * Where the descriptor set is, relative to this file: from src/emulator (ts-jest), and from
- * dist/src/emulator (the build, and the installed package, whose root holds generated/).
- */
-const DESCRIPTOR_SET_CANDIDATES = [
-  path.resolve(__dirname, '../../generated/descriptors.binpb'),
-  path.resolve(__dirname, '../../../generated/descriptors.binpb'),
-];
 
 type BidiHandler = grpc.handleBidiStreamingCall<unknown, unknown>;
 
@@ -115,20 +104,9 @@ function loadMethods(services: readonly string[]): Map<string, ReflectionMethod>
   return found;
 }
 
-/** The FileDescriptorProtos of the descriptor set, as encoded there (a FileDescriptorSet is `repeated file = 1`). */
+/** The FileDescriptorProtos of longrun's descriptor set, as encoded there, in its order. */
 function readDescriptorSet(): Buffer[] {
-  const file = DESCRIPTOR_SET_CANDIDATES.find((candidate) => existsSync(candidate));
-  if (!file) throw new Error(`no descriptor set at ${DESCRIPTOR_SET_CANDIDATES.join(' or ')}`);
-  const reader = new BinaryReader(readFileSync(file));
-  const files: Buffer[] = [];
-  while (reader.pos < reader.len) {
-    const [fieldNo, wireType] = reader.tag();
-    if (fieldNo !== 1) {
-      reader.skip(wireType);
-      continue;
-    }
-    const bytes = reader.bytes();
-    files.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  }
-  return files;
+  const files = descriptorSetFiles();
+  if (!files) throw new Error(`no descriptor set at ${DESCRIPTOR_SET_PATHS.join(' or ')}`);
+  return [...files.values()].map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
