@@ -72,7 +72,9 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
       finishes,
       '--wait',
       '--timeout',
-      '400ms',
+      // Long enough for a child process to connect and read on a loaded machine; the slow
+      // cancel takes 30 s, so it is still running when this deadline ends.
+      '3s',
       ...flags,
       '--json',
     ]);
@@ -135,7 +137,9 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
     expect(waited.code).toBe(0);
     expect(lines(waited.stdout)[0]).toMatchObject({ name: quick, done: true });
     const never = fresh();
-    const timedOut = await runLongrun(['wait', never, ...flags, '--timeout', '300ms']);
+    // The deadline must leave time for at least one read (a fresh process connects first): with
+    // none, the wait fails with DEADLINE_EXCEEDED instead of printing the operation still running.
+    const timedOut = await runLongrun(['wait', never, ...flags, '--timeout', '3s']);
     expect(timedOut.code).toBe(1);
     expect(timedOut.stdout).toMatch(/running/);
   });
