@@ -28,3 +28,17 @@ export function duration(value: string): number {
   if (!(ms > 0) || !Number.isFinite(ms)) throw new InvalidArgumentError('expected a duration such as 500ms, 2s or 1m');
   return ms;
 }
+
+/** The APIs of `--api`. */
+export const API_NAMES = ['optimization', 'route-optimization', 'generic'] as const;
+export type ApiName = (typeof API_NAMES)[number];
+
+/** `--run-for`: a duration, or `forever` (Infinity: until cancelled). */
+export function runFor(value: string): number {
+  if (value.trim() === 'forever') return Infinity;
+  try {
+    return duration(value);
+  } catch {
+    throw new InvalidArgumentError('expected a duration such as 500ms, 30s or 1m, or forever');
+  }
+}

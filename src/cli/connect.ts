@@ -5,11 +5,46 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { EMULATOR_HOST_ENV, OperationsClient, createGrpcTransport, createRestTransport, type AuthLike } from '..';
+import {
+  EMULATOR_HOST_ENV,
+  GENERIC_RULES,
+  OPTIMIZATION_V1_RULES,
+  OperationsClient,
+  ROUTE_OPTIMIZATION_V1_RULES,
+  createGrpcTransport,
+  createRestTransport,
+  type AuthLike,
+  type HttpRules,
+} from '..';
+import type { ApiName } from './args';
 import { endpointProblem } from './endpoint';
 import { UsageError, plainReason, readToken } from './files';
 
+/** What `--api` selects: the HTTP rules (and so the names taken), and Google's host for it, if any. */
+export interface ApiTarget {
+  readonly rules: HttpRules;
+  readonly host?: string;
+  /** What the emulator's seeded op-1 ... op-N are called, up to their id. */
+  readonly seedPrefix: string;
+}
+
+export const API_TARGETS: Readonly<Record<ApiName, ApiTarget>> = {
+  optimization: {
+    rules: OPTIMIZATION_V1_RULES,
+    host: 'optimization.googleapis.com',
+    seedPrefix: 'projects/demo/operations/',
+  },
+  'route-optimization': {
+    rules: ROUTE_OPTIMIZATION_V1_RULES,
+    host: 'routeoptimization.googleapis.com',
+    seedPrefix: 'projects/demo/locations/global/operations/',
+  },
+  generic: { rules: GENERIC_RULES, seedPrefix: 'operations/' },
+};
+
 export interface ConnectionFlags {
+  /** The API (default optimization): its operation names, HTTP rules and default endpoint. */
+  readonly api?: ApiName;
   /** host:port (gRPC) or a URL (REST; host:port alone gets https://, or http:// with --insecure). */
   readonly endpoint?: string;
   readonly transport: 'grpc' | 'rest';
@@ -48,11 +83,18 @@ export function checkConnectionFlags(flags: ConnectionFlags): void {
     if (insecure && /^https:\/\//i.test(endpoint)) {
       throw new UsageError('--insecure with an https:// endpoint: use http:// for plaintext, or drop --insecure');
     }
-  } else if (insecure && !process.env[EMULATOR_HOST_ENV]) {
+  } else if (!process.env[EMULATOR_HOST_ENV]) {
     const example = transport === 'rest' ? 'http://localhost:8080' : 'localhost:50051';
-    throw new UsageError(
-      `--insecure needs --endpoint (e.g. ${example}) or ${EMULATOR_HOST_ENV}: the default endpoint is TLS only`,
-    );
+    if (API_TARGETS[flags.api ?? 'optimization'].host === undefined) {
+      throw new UsageError(
+        `--api ${flags.api} has no Google endpoint: give --endpoint (e.g. ${example}) or ${EMULATOR_HOST_ENV}`,
+      );
+    }
+    if (insecure) {
+      throw new UsageError(
+        `--insecure needs --endpoint (e.g. ${example}) or ${EMULATOR_HOST_ENV}: the default endpoint is TLS only`,
+      );
+    }
   }
 }
 
@@ -94,17 +136,21 @@ export function connect(flags: Connection): OperationsClient {
     ...(flags.token !== undefined && { auth: bearer(flags.token) }),
     ...(flags.rootCerts !== undefined && { rootCerts: flags.rootCerts }),
   };
-  // Without --endpoint, LONGRUN_EMULATOR_HOST (when set) or the production endpoint.
+  const { rules, host } = API_TARGETS[flags.api ?? 'optimization'];
+  // Without --endpoint, LONGRUN_EMULATOR_HOST (when set) or the API's Google endpoint.
+  const endpoint = flags.endpoint ?? (process.env[EMULATOR_HOST_ENV] ? undefined : host);
   const transport =
     flags.transport === 'rest'
       ? createRestTransport({
           ...security,
-          ...(flags.endpoint !== undefined && { baseUrl: restUrl(flags.endpoint, insecure) }),
+          rules,
+          ...(endpoint !== undefined && { baseUrl: restUrl(endpoint, insecure) }),
           insecure,
         })
       : createGrpcTransport({
           ...security,
-          ...(flags.endpoint !== undefined && { address: flags.endpoint }),
+          rules,
+          ...(endpoint !== undefined && { address: flags.endpoint ?? `${endpoint}:443` }),
           insecure,
         });
   return new OperationsClient({

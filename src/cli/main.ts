@@ -6,7 +6,7 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import type { CancelMode } from '../emulator';
-import { count, duration, port, positive } from './args';
+import { API_NAMES, count, duration, port, positive, runFor, type ApiName } from './args';
 import { SHELLS, completionScript, type Shell } from './completion';
 import { stdio, type Output } from './output';
 import {
@@ -25,6 +25,7 @@ import {
 export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './verbs';
 
 interface RawFlags {
+  api: ApiName;
   endpoint?: string;
   transport: 'grpc' | 'rest';
   insecure?: boolean;
@@ -48,7 +49,8 @@ const CANCEL_MODES = ['honour', 'delayed', 'ignore', 'unimplemented'] as const s
 /** The flags every verb on operations takes. */
 function withCommonFlags(command: Command): Command {
   return command
-    .option('--endpoint <endpoint>', 'gRPC host:port, or REST URL (default: optimization.googleapis.com)')
+    .addOption(apiOption())
+    .option('--endpoint <endpoint>', "gRPC host:port, or REST URL (default: the --api's Google endpoint)")
     .addOption(new Option('--transport <transport>', 'grpc or rest').choices(['grpc', 'rest']).default('grpc'))
     .option('--insecure', 'plaintext, no TLS (for a local emulator)')
     .option(
@@ -66,6 +68,16 @@ function withCommonFlags(command: Command): Command {
     .option('--quota-project <project>', 'bill quota to this project (x-goog-user-project)')
     .option('--ca-cert <file>', 'trust this PEM CA instead of the system roots')
     .option('--no-auth', 'send no credentials');
+}
+
+/** `--api`: which API's operation names, HTTP rules and endpoint (of the verbs) or methods (of the emulator). */
+function apiOption(): Option {
+  return new Option(
+    '--api <api>',
+    'optimization (projects/*/operations/*), route-optimization (projects/*/locations/*/operations/*) or generic (operations/**)',
+  )
+    .choices(API_NAMES)
+    .default('optimization');
 }
 
 /** Each call's deadline from --timeout (verbs that don't wait). */
@@ -145,7 +157,18 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--grpc-port <port>', 'gRPC port (0: any free port)', port, 0)
     .option('--http-port <port>', 'REST port (0: any free port)', port, 0)
-    .option('--seed <count>', 'pre-create projects/demo/operations/op-1 ... op-N, running until cancelled', count, 0)
+    .addOption(apiOption())
+    .option('--seed <count>', 'pre-create op-1 ... op-N under projects/demo, running until cancelled', count, 0)
+    .option(
+      '--run-for <duration>',
+      "how long an operation the API's own method starts runs, e.g. 30s, or forever (default 5s)",
+      runFor,
+    )
+    .addOption(
+      new Option('--metadata <kind>', "what seeded operations report: the API's metadata type, or progress")
+        .choices(['api', 'progress'])
+        .default('api'),
+    )
     .addOption(new Option('--cancel <mode>', 'what CancelOperation does').choices(CANCEL_MODES).default('honour'))
     .option('--cancel-delay <ms>', 'delay of a delayed or ignored cancel, in ms', count, 1000)
     .option('--tls-cert <file>', 'serve TLS with this PEM certificate (with --tls-key)')

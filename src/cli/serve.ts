@@ -2,14 +2,20 @@
 import { readFileSync } from 'node:fs';
 import { Code, OperationsClient, OperationsError, createGrpcTransport, createRestTransport, type Transport } from '..';
 import { startEmulator, type CancelMode } from '../emulator';
+import type { ApiName } from './args';
+import { API_TARGETS } from './connect';
 import type { Output } from './output';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './verbs';
 
 export interface EmulatorFlags {
+  api: ApiName;
   host: string;
   grpcPort: number;
   httpPort: number;
   seed: number;
+  /** ms, or Infinity (`forever`); undefined: the emulator's default. */
+  runFor?: number;
+  metadata: 'api' | 'progress';
   cancel: CancelMode;
   cancelDelay: number;
   tlsCert?: string;
@@ -24,7 +30,11 @@ export async function runEmulator(options: EmulatorFlags, io: Output): Promise<n
     io.err('error: --tls-cert and --tls-key go together');
     return EXIT_USAGE;
   }
+  const target = API_TARGETS[options.api];
   const emulator = await startEmulator({
+    rules: target.rules,
+    metadata: options.metadata,
+    ...(options.runFor !== undefined && { runForMs: options.runFor }),
     host: options.host,
     grpcPort: options.grpcPort,
     httpPort: options.httpPort,
@@ -41,9 +51,10 @@ export async function runEmulator(options: EmulatorFlags, io: Output): Promise<n
   if (options.json) io.out(JSON.stringify({ grpc: emulator.grpcAddress, http: emulator.httpUrl }));
   else {
     io.out(
-      `longrun emulator: gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl}, cancel mode ${options.cancel}`,
+      `longrun emulator: gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl}, ` +
+        `API ${target.rules.api}, cancel mode ${options.cancel}`,
     );
-    if (options.seed > 0) io.out(`seeded projects/demo/operations/op-1 ... op-${options.seed}`);
+    if (options.seed > 0) io.out(`seeded ${target.seedPrefix}op-1 ... op-${options.seed}`);
     io.out('press Ctrl-C to stop');
   }
   await new Promise<void>((resolve) => {

@@ -30,6 +30,12 @@ function loadOperationsClient(address: string): DynamicClient {
   return new loaded.google.longrunning.Operations(address, grpc.credentials.createInsecure());
 }
 
+const lines = (text: string): unknown[] =>
+  text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as unknown);
+
 function call<T>(fn: UnaryFn, client: DynamicClient, name: string): Promise<T> {
   return new Promise((resolve, reject) =>
     fn.call(client, { name }, (error, value) => (error ? reject(error) : resolve(value as T))),
@@ -100,8 +106,97 @@ describe('longrun emulator', () => {
     expect(code).toBe(0);
   });
 
+  it('--api route-optimization: names under a location, its methods and metadata; the verbs take --api too', async () => {
+    const { child, address } = await startEmulatorProcess([
+      '--api',
+      'route-optimization',
+      '--seed',
+      '2',
+      '--run-for',
+      'forever',
+      '--http-port',
+      '0',
+    ]);
+    try {
+      const op1 = 'projects/demo/locations/global/operations/op-1';
+      const api = ['--api', 'route-optimization', '--insecure', '--json'];
+      const grpcFlags = [...api, '--endpoint', address.grpc as string];
+      const restFlags = [...api, '--endpoint', address.http as string, '--transport', 'rest'];
+      const seeded = await runLongrun(['get', op1, ...grpcFlags]);
+      expect(seeded.code).toBe(0);
+      expect(JSON.parse(seeded.stdout)).toMatchObject({
+        name: op1,
+        metadata: { '@type': 'type.googleapis.com/google.maps.routeoptimization.v1.BatchOptimizeToursMetadata' },
+      });
+      // Without --api, the command takes Optimization v1's names: this one is refused, exit 2.
+      const refused = await runLongrun(['get', op1, '--endpoint', address.grpc as string, '--insecure']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/expected projects\/\*\/operations\/\*/);
+      // Route Optimization's own method starts an operation that runs until cancelled (--run-for forever).
+      const started = await fetch(`${address.http}/v1/projects/demo/locations/eu:optimizeToursLongRunning`, {
+        method: 'POST',
+        body: '{}',
+      });
+      expect(started.status).toBe(200);
+      const { name } = (await started.json()) as { name: string };
+      expect(name).toMatch(/^projects\/demo\/locations\/eu\/operations\//);
+      const still = await runLongrun(['wait', name, ...restFlags, '--timeout', '3s']);
+      expect(still.code).toBe(1);
+      const running = JSON.parse(still.stdout) as Record<string, unknown>;
+      expect(running['name']).toBe(name);
+      expect(running).not.toHaveProperty('done'); // proto3 JSON leaves false out
+      const cancelled = await runLongrun(['cancel', '--parent', 'projects/demo/locations/eu', ...restFlags, '--wait']);
+      expect(cancelled.code).toBe(0);
+      expect(lines(cancelled.stdout)).toEqual([{ name, outcome: 'cancelled' }]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('--run-for bounds what the API method starts; --metadata progress for seeded operations', async () => {
+    const { child, address } = await startEmulatorProcess([
+      '--seed',
+      '1',
+      '--run-for',
+      '200ms',
+      '--metadata',
+      'progress',
+    ]);
+    try {
+      const flags = ['--endpoint', address.grpc as string, '--insecure', '--json'];
+      const seeded = await runLongrun(['get', 'projects/demo/operations/op-1', ...flags]);
+      expect(JSON.parse(seeded.stdout)).toMatchObject({
+        metadata: { '@type': 'type.googleapis.com/longrun.emulator.v1.ProgressMetadata' },
+      });
+      const started = await fetch(`${address.http}/v1/projects/demo:batchOptimizeTours`, {
+        method: 'POST',
+        body: '{}',
+      });
+      const { name } = (await started.json()) as { name: string };
+      const waited = await runLongrun(['wait', name, ...flags, '--timeout', '20s']);
+      expect(waited.code).toBe(0);
+      expect(JSON.parse(waited.stdout)).toMatchObject({
+        name,
+        done: true,
+        metadata: {
+          '@type': 'type.googleapis.com/google.cloud.optimization.v1.AsyncModelMetadata',
+          state: 'SUCCEEDED',
+        },
+        response: { '@type': 'type.googleapis.com/google.cloud.optimization.v1.BatchOptimizeToursResponse' },
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await once(child, 'exit');
+  });
+
   it.each([
     [['emulator', '--bogus'], /unknown option '--bogus'/],
+    [['emulator', '--run-for', 'soon'], /expected a duration such as 500ms, 30s or 1m, or forever/],
+    [['emulator', '--api', 'maps'], /Allowed choices are optimization, route-optimization, generic/],
+    [['emulator', '--metadata', 'verbose'], /Allowed choices are api, progress/],
     [['emulator', '--cancel', 'sometimes'], /Allowed choices are honour, delayed, ignore, unimplemented/],
     [['emulator', '--grpc-port', 'eighty'], /expected a port number/],
     [['frobnicate'], /unknown command/],

@@ -152,6 +152,8 @@ describe('longrun usage errors', () => {
     [['get', 'projects/p/operations/o', '--transport', 'carrier-pigeon'], /Allowed choices are grpc, rest/],
     [['list', 'projects/p', '--page-size', '0'], /above 0/],
     [['cancel', 'projects/p/operations/o', '--frobnicate'], /unknown option/],
+    [['get', 'operations/o', '--api', 'generic'], /--api generic has no Google endpoint: give --endpoint/],
+    [['get', 'projects/p/operations/o', '--api', 'maps'], /Allowed choices are optimization, route-optimization/],
   ])('%j exits 2 with a hint', async (args, hint) => {
     const result = await runLongrun(args);
     expect(result.code).toBe(2);
