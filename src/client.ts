@@ -51,6 +51,7 @@ import {
   RetryThrottle,
   retryAfterFailure,
   retryPolicy,
+  throttlePolicy,
   type RetryPolicy,
   type ThrottlePolicy,
 } from './retry';
@@ -799,11 +800,26 @@ function defaultTransport(): Transport {
 /** One throttle per target (transport), shared by the clients over it. */
 const throttles = new WeakMap<Transport, RetryThrottle>();
 
-function throttleFor(transport: Transport, policy: ThrottlePolicy | undefined): RetryThrottle {
-  let throttle = throttles.get(transport);
+/**
+ * The transport's throttle, made with `policy` by its first client. A later client may give no
+ * policy or the same one; another is INVALID_ARGUMENT rather than silently not applied.
+ */
+function throttleFor(transport: Transport, given: ThrottlePolicy | undefined): RetryThrottle {
+  const policy = given === undefined ? undefined : throttlePolicy(given);
+  const throttle = throttles.get(transport);
   if (!throttle) {
-    throttle = new RetryThrottle(policy);
-    throttles.set(transport, throttle);
+    const made = new RetryThrottle(policy);
+    throttles.set(transport, made);
+    return made;
+  }
+  const shared = throttle.policy;
+  if (policy && (policy.maxTokens !== shared.maxTokens || policy.tokenRatio !== shared.tokenRatio)) {
+    throw localError(
+      Code.INVALID_ARGUMENT,
+      `the clients of one transport share its retry throttle, made by the first with maxTokens ` +
+        `${shared.maxTokens} and tokenRatio ${shared.tokenRatio}: give that first client this throttle, ` +
+        `give the same one, or use another transport`,
+    );
   }
   return throttle;
 }

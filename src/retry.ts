@@ -65,6 +65,18 @@ export class RetryThrottle {
   }
 }
 
+/** `policy` checked: INVALID_ARGUMENT for a bucket that can't work. */
+export function throttlePolicy(policy: ThrottlePolicy): ThrottlePolicy {
+  const { maxTokens, tokenRatio } = policy;
+  if (!(typeof maxTokens === 'number' && maxTokens > 0 && Number.isFinite(maxTokens))) {
+    throw localError(Code.INVALID_ARGUMENT, 'throttle maxTokens must be a finite number > 0');
+  }
+  if (!(typeof tokenRatio === 'number' && tokenRatio > 0 && tokenRatio <= maxTokens)) {
+    throw localError(Code.INVALID_ARGUMENT, 'throttle tokenRatio must be a number > 0, at most maxTokens');
+  }
+  return { maxTokens, tokenRatio };
+}
+
 /** A policy with `overrides` applied, each value checked. */
 export function retryPolicy(base: RetryPolicy, overrides: Partial<RetryPolicy> | undefined): RetryPolicy {
   if (!overrides) return base;

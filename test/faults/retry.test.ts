@@ -2,7 +2,14 @@
  * RELIABILITY 6-10 and the retry defaults, over both transports against the emulator's
  * injected faults: what is retried, how often, with what pushback, under which deadline.
  */
-import { Code, OperationsClient, createGrpcTransport, createRestTransport, type Transport } from '../../src';
+import {
+  Code,
+  OperationsClient,
+  OperationsError,
+  createGrpcTransport,
+  createRestTransport,
+  type Transport,
+} from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { FAULT_HEADER } from '../../src/emulator/faults';
 import { rejectionOf, transportCases, uniqueName } from '../helpers/transports';
@@ -163,7 +170,29 @@ describe.each(transportCases)('retries over $kind', ({ kind, make }) => {
     const sibling = new OperationsClient({ transport, retry: fast });
     await rejectionOf(sibling.getOperation(name, { metadata: spec }));
     expect(attempts(name)).toBe(4);
+    // The same policy again is that throttle; another is refused, not silently left unapplied.
+    expect(() => new OperationsClient({ transport, throttle: { maxTokens: 4, tokenRatio: 0.1 } })).not.toThrow();
+    let refused: unknown;
+    try {
+      new OperationsClient({ transport, throttle: { maxTokens: 100, tokenRatio: 1 } });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(OperationsError);
+    expect(refused).toMatchObject({ code: Code.INVALID_ARGUMENT, local: true });
+    expect((refused as OperationsError).message).toMatch(/share its retry throttle.*maxTokens 4 and tokenRatio 0\.1/);
     await throttled.close();
+  });
+
+  it.each([
+    [{ maxTokens: 0, tokenRatio: 0.1 }, /maxTokens must be a finite number > 0/],
+    [{ maxTokens: Infinity, tokenRatio: 0.1 }, /maxTokens must be a finite number > 0/],
+    [{ maxTokens: 10, tokenRatio: Number.NaN }, /tokenRatio must be a number > 0/],
+    [{ maxTokens: 10, tokenRatio: 11 }, /at most maxTokens/],
+  ])('a throttle that cannot work, %j, is INVALID_ARGUMENT at construction', (throttle, message) => {
+    const transport = make(emulator);
+    expect(() => new OperationsClient({ transport, throttle })).toThrow(message);
+    return transport.close();
   });
 
   if (kind === 'grpc') {
