@@ -106,13 +106,16 @@ export interface Emulator {
   readonly httpUrl: string;
   /** The last requests the emulator received (10,000 at most), oldest first. */
   readonly requests: readonly RecordedRequest[];
-  /** How many requests it received in all. */
+  /** How many requests it received since it started or the last {@link Emulator.clearRequests}. */
   readonly requestCount: number;
   /** Creates a running operation that follows `spec`. */
   createOperation(spec?: OperationSpec): Operation;
   /** The operation's current state (NOT_FOUND as an OperationsError). */
   getOperation(name: string): Operation;
-  /** Forgets the recorded requests. */
+  /**
+   * Forgets the recorded requests and sets {@link Emulator.requestCount} back to 0. A fault's
+   * `times` keeps counting per header value for the emulator's life: give each test its own value.
+   */
   clearRequests(): void;
   /** Removes every operation; returns how many there were. */
   reset(): number;

@@ -9,7 +9,7 @@ import {
 } from '../../generated/longrun/emulator/v1/control';
 import type { Operation } from '../../generated/google/longrunning/operations';
 import { Code, OperationsClient, createGrpcTransport } from '../../src';
-import { startEmulator, type Emulator } from '../../src/emulator';
+import { FAULT_HEADER, startEmulator, type Emulator } from '../../src/emulator';
 import { rejectionOf } from '../helpers/transports';
 
 describe('EmulatorControl over gRPC', () => {
@@ -72,5 +72,20 @@ describe('EmulatorControl over gRPC', () => {
     );
     expect(reset.removed).toBeGreaterThanOrEqual(3);
     expect((await rejectionOf(client.getOperation('projects/ctl/operations/fails'))).code).toBe(Code.NOT_FOUND);
+  });
+
+  it('clearRequests forgets the requests and the count; a fault with times keeps counting per header value', async () => {
+    const name = 'projects/ctl/operations/counted';
+    emulator.createOperation({ name });
+    const fault = { metadata: { [FAULT_HEADER]: JSON.stringify({ code: Code.NOT_FOUND, times: 1 }) } };
+    expect((await rejectionOf(client.getOperation(name, fault))).code).toBe(Code.NOT_FOUND);
+    expect(emulator.requestCount).toBeGreaterThan(0);
+    emulator.clearRequests();
+    expect(emulator.requestCount).toBe(0);
+    expect(emulator.requests).toEqual([]);
+    // The same header value again: its one time is spent, so the call now succeeds.
+    expect((await client.getOperation(name, fault)).name).toBe(name);
+    expect(emulator.requestCount).toBe(1);
+    expect(emulator.requests.map((r) => r.name)).toEqual([name]);
   });
 });
