@@ -10,11 +10,37 @@ export interface Output {
   write(line: string): Promise<void>;
 }
 
+/**
+ * What a terminal acts on or shows out of order: C0 controls but tab and newline (escape
+ * sequences, carriage return, bell), DEL, C1 controls (an 8-bit CSI), bidirectional controls
+ * (which reorder what is shown) and the line and paragraph separators.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `\u001b` for ESC: six characters that show what was there and do nothing. */
+const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * A line with nothing a terminal would act on: what {@link UNSAFE} matches becomes its `\uXXXX`
+ * escape. Text a server sent (an error's message, a listed name) can't move the cursor, retitle
+ * the window or hide a line. In a JSON line such characters can only be inside strings, where
+ * the escape is the same character to a JSON parser: the line parses to the same value.
+ */
+export function terminalSafe(line: string): string {
+  return line.replace(UNSAFE, escapeChar);
+}
+
+/** `text` on one line: newlines and tabs escaped too (a message can't print a line of its own). */
+export function oneLine(text: string): string {
+  return terminalSafe(text).replace(/[\n\t]/g, escapeChar);
+}
+
 export const stdio: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
+  err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
   write: (line) =>
-    process.stdout.write(`${line}\n`)
+    process.stdout.write(`${terminalSafe(line)}\n`)
       ? Promise.resolve()
       : new Promise((resolve) => process.stdout.once('drain', resolve)),
 };
@@ -36,7 +62,7 @@ export function errorLine(name: string, error: OperationsError): string {
 
 /** An error for a person: `STATUS: message`. */
 export function errorText(error: OperationsError): string {
-  return `${codeName(error.code)}: ${tidyMessage(error.rawMessage)}`;
+  return `${codeName(error.code)}: ${oneLine(tidyMessage(error.rawMessage))}`;
 }
 
 /**
@@ -54,6 +80,10 @@ export function tidyMessage(message: string): string {
 
 /** One operation for a person: name, state and, when done, how it ended. */
 export function describeOperation(operation: Operation): string {
+  return oneLine(describe(operation));
+}
+
+function describe(operation: Operation): string {
   if (!operation.done) return `${operation.name}  running`;
   if (operation.error) {
     const { code, message } = operation.error;

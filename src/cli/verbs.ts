@@ -13,7 +13,16 @@ import {
 } from '..';
 import { checkConnectionFlags, connect, prepareConnection, type Connection, type ConnectionFlags } from './connect';
 import { UsageError, openNames, plainReason } from './files';
-import { describeOperation, errorLine, errorText, operationLine, stdio, tidyMessage, type Output } from './output';
+import {
+  describeOperation,
+  errorLine,
+  errorText,
+  oneLine,
+  operationLine,
+  stdio,
+  tidyMessage,
+  type Output,
+} from './output';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -167,7 +176,7 @@ function resultLine(result: CancelMatchingResult): CancelLine {
 export function formatCancelLine(line: CancelLine, json: boolean | undefined): string {
   if (json) return JSON.stringify(line);
   const detail = line.code === undefined ? '' : `: ${codeName(line.code)}${line.message ? ` ${line.message}` : ''}`;
-  return `${line.name}  ${HUMAN[line.outcome]}${detail}`;
+  return oneLine(`${line.name}  ${HUMAN[line.outcome]}${detail}`);
 }
 
 /** Outcomes that are success with or without --wait: nothing was to be sent. */

@@ -15,7 +15,7 @@ import { startEmulator, type Emulator } from '../../src/emulator';
 import { describeVerbs } from '../../src/cli/completion';
 import { endpointProblem } from '../../src/cli/endpoint';
 import { plainReason, readToken, UsageError } from '../../src/cli/files';
-import { tidyMessage } from '../../src/cli/output';
+import { oneLine, terminalSafe, tidyMessage } from '../../src/cli/output';
 import { formatRate } from '../../src/cli/verbs';
 import { LONGRUN, runLongrun, type Finished } from '../helpers/cli';
 import { Readable } from 'node:stream';
@@ -160,6 +160,17 @@ describe('the small helpers (pure)', () => {
       'No addresses resolved. Resolution note: DNS says no',
     );
     expect(tidyMessage('operation x not found')).toBe('operation x not found');
+  });
+
+  it('terminalSafe escapes what a terminal acts on, keeps text, tabs and newlines; oneLine escapes those too', () => {
+    expect(terminalSafe('plain, é, 日本, emoji 🚀\tand\nlines')).toBe('plain, é, 日本, emoji 🚀\tand\nlines');
+    expect(terminalSafe('\x1b[2J\x07\r\x7f\u009b\u202e\u2066\u2028')).toBe(
+      '\\u001b[2J\\u0007\\u000d\\u007f\\u009b\\u202e\\u2066\\u2028',
+    );
+    expect(oneLine('a\nb\tc\x1b')).toBe('a\\u000ab\\u0009c\\u001b');
+    // In a JSON line, the escapes are the same characters to a parser.
+    const value = { message: 'x\u009b\u202e\u2028\x7fy', path: 'C:\\dir\x7f' };
+    expect(JSON.parse(terminalSafe(JSON.stringify(value)))).toEqual(value);
   });
 
   it('formatRate: whole numbers from 10/s, two significant digits below, never 0 for a slow run', () => {

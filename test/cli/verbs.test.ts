@@ -126,6 +126,24 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
     expect(lines(done.stdout).map((o) => o['name'])).toEqual([0, 3, 6, 9].map((i) => `${parent}/operations/o${i}`));
   });
 
+  it('text a server sent cannot drive the terminal: escapes are shown, not acted on; JSON keeps the value', async () => {
+    // A window title, a bell, a carriage return and a newline that would print a line of its
+    // own, a right-to-left override and an 8-bit CSI, in an operation's error message.
+    const hostile = 'solver died\x1b]0;owned\x07\r\nprojects/x/operations/y  cancelled \u202eevil\u009b2J';
+    const name = fresh({ runForMs: 0, error: { code: Code.INTERNAL, message: hostile, details: [] } });
+    // eslint-disable-next-line no-control-regex -- control characters are what it finds
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+    const human = await runLongrun(['get', name, ...flags]);
+    expect(human.code).toBe(0);
+    expect(human.stdout.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(human.stdout).not.toMatch(unsafe);
+    expect(human.stdout).toContain('solver died\\u001b]0;owned\\u0007\\u000d\\u000aprojects/x/operations/y');
+    expect(human.stdout).toContain('\\u202eevil\\u009b2J');
+    const json = await runLongrun(['get', name, ...flags, '--json']);
+    expect(json.stdout).not.toMatch(unsafe);
+    expect(lines(json.stdout)[0]).toMatchObject({ name, error: { code: Code.INTERNAL, message: hostile } });
+  });
+
   it('delete removes; wait reports done (exit 0) or still running at the deadline (exit 1)', async () => {
     const gone = fresh();
     expect((await runLongrun(['delete', gone, ...flags, '--json'])).stdout.trim()).toBe(
