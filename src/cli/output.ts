@@ -1,7 +1,7 @@
 /** What the command prints: JSON lines for scripts, short sentences and tables for people. */
 import { codeName, defaultTypeRegistry, type Operation, type OperationsError } from '..';
 // The one internal module the command uses: the library keeps its JSON mapping to itself.
-import { operationToJson } from '../json';
+import { anyToJson, operationToJson } from '../json';
 
 export interface Output {
   out(line: string): void;
@@ -84,6 +84,28 @@ export function describeOperation(operation: Operation): string {
 }
 
 function describe(operation: Operation): string {
+  return `${outcome(operation)}${metadataNote(operation)}`;
+}
+
+/**
+ * What the metadata says, for a person: its type's short name and, when it has one, its
+ * `state` (`  AsyncModelMetadata RUNNING`); empty without metadata.
+ */
+function metadataNote(operation: Operation): string {
+  const { metadata } = operation;
+  if (!metadata) return '';
+  const type = metadata.typeUrl.slice(metadata.typeUrl.lastIndexOf('/') + 1);
+  const short = type.slice(type.lastIndexOf('.') + 1);
+  let state: unknown;
+  try {
+    state = anyToJson(metadata, defaultTypeRegistry)['state'];
+  } catch {
+    // Bytes that don't decode as their type: the type's name alone.
+  }
+  return `  ${short}${typeof state === 'string' ? ` ${state}` : ''}`;
+}
+
+function outcome(operation: Operation): string {
   if (!operation.done) return `${operation.name}  running`;
   if (operation.error) {
     const { code, message } = operation.error;

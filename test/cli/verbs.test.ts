@@ -58,7 +58,12 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
     expect(confirmed.code).toBe(0);
     expect(lines(confirmed.stdout)).toEqual([{ name: b, outcome: 'cancelled' }]);
     const human = await runLongrun(['get', a, ...flags]);
-    expect(human.stdout).toMatch(new RegExp(`^${a}  done  CANCELLED \\(1\\)`));
+    // How it ended, then what its metadata says: its type's short name and state.
+    expect(human.stdout).toMatch(new RegExp(`^${a}  done  CANCELLED \\(1\\): .*  AsyncModelMetadata CANCELLED\n$`));
+    const running = await runLongrun(['get', fresh(), ...flags]);
+    expect(running.stdout).toMatch(/^projects\/\S+ {2}running {2}AsyncModelMetadata RUNNING\n$/);
+    const progress = await runLongrun(['get', fresh({ metadata: 'progress' }), ...flags]);
+    expect(progress.stdout).toMatch(/ {2}running {2}ProgressMetadata\n$/);
   });
 
   it('cancel --wait: unsupported and still-running are failures (exit 1); completed is success', async () => {
