@@ -16,7 +16,7 @@ import {
   type OperationScript,
   type OperationsServer,
 } from './proto';
-import { durationMs, type Answer, type CallContext, type OperationsHandler } from './service';
+import { UNAUTHENTICATED_MESSAGE, durationMs, type Answer, type CallContext, type OperationsHandler } from './service';
 import type { CancelMode, OperationSpec, OperationStore } from './store';
 
 /** Adds the services to `server`: Operations, the API's (when there is one), the control service. */
@@ -66,8 +66,11 @@ export function addGrpcFace(server: grpc.Server, store: OperationStore, handler:
     server.addService(api.service, methods);
   }
 
+  // The control service asks for the credential the Operations methods ask for: without it,
+  // anyone who reaches the port could reset every operation.
   const control: EmulatorControlServer = {
     createOperation: (call, callback) => {
+      if (!handler.authenticated(metadataRecord(call.metadata))) return callback(unauthenticated());
       try {
         callback(null, store.create(specFromScript(call.request.script)));
       } catch (error) {
@@ -75,12 +78,21 @@ export function addGrpcFace(server: grpc.Server, store: OperationStore, handler:
         callback(toServiceError({ code: e.code, message: e.rawMessage, details: [] }));
       }
     },
-    reset: (_call, callback) => callback(null, { removed: store.reset() }),
+    reset: (call, callback) =>
+      handler.authenticated(metadataRecord(call.metadata))
+        ? callback(null, { removed: store.reset() })
+        : callback(unauthenticated()),
   };
   server.addService(EmulatorControlService, control);
 }
 
-function metadataRecord(metadata: grpc.Metadata): Record<string, string> {
+/** What a call without the required credential gets, as the Operations methods answer it. */
+export function unauthenticated(): Partial<grpc.StatusObject> {
+  return toServiceError({ code: Code.UNAUTHENTICATED, message: UNAUTHENTICATED_MESSAGE, details: [] });
+}
+
+/** The emulator's metadata as a record of its text values. */
+export function metadataRecord(metadata: grpc.Metadata): Record<string, string> {
   const record: Record<string, string> = {};
   const map = metadata.getMap();
   for (const key in map) {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { OPTIMIZATION_V1_RULES, operationTemplate, parentTemplate, type HttpRules } from '../http-rules';
 import type { Operation } from '../proto';
 import { apiOf } from './api';
-import { addGrpcFace } from './grpc-face';
+import { addGrpcFace, metadataRecord, unauthenticated } from './grpc-face';
 import { addReflection } from './reflection';
 import { createHttpFace } from './http-face';
 import { fillTemplate } from './naming';
@@ -152,7 +152,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   );
   const server = new grpc.Server();
   addGrpcFace(server, store, handler, api);
-  addReflection(server, api ? [serviceNameOf(api.service)] : []);
+  addReflection(server, api ? [serviceNameOf(api.service)] : [], (metadata) =>
+    handler.authenticated(metadataRecord(metadata)) ? undefined : unauthenticated(),
+  );
   const { tls } = options;
   const serverCredentials = tls
     ? grpc.ServerCredentials.createSsl(

@@ -36,7 +36,12 @@ const methodsByServices = new Map<string, Map<string, ReflectionMethod>>();
  * serves: {@link REFLECTED_SERVICES} and the API's own service, when it serves one (e.g.
  * `google.cloud.optimization.v1.FleetRouting`).
  */
-export function addReflection(server: grpc.Server, apiServices: readonly string[] = []): void {
+export function addReflection(
+  server: grpc.Server,
+  apiServices: readonly string[] = [],
+  /** The error a call gets instead of an answer (a missing credential), or undefined. */
+  refuse: (metadata: grpc.Metadata) => Partial<grpc.StatusObject> | undefined = () => undefined,
+): void {
   const services = [...REFLECTED_SERVICES, ...apiServices];
   for (const version of VERSIONS) {
     const methodPath = `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`;
@@ -57,6 +62,12 @@ export function addReflection(server: grpc.Server, apiServices: readonly string[
       responseDeserialize: (bytes) => real().definition.responseDeserialize(bytes),
     };
     const handler: BidiHandler = (call) => {
+      // The credential the Operations methods ask for, when the emulator requires one.
+      const refused = refuse(call.metadata);
+      if (refused) {
+        call.emit('error', refused);
+        return;
+      }
       let method: ReflectionMethod;
       try {
         method = real();

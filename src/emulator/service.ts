@@ -38,6 +38,9 @@ export interface ApiSettings {
   readonly runForMs: number;
 }
 
+/** What a request without the required credential is told. */
+export const UNAUTHENTICATED_MESSAGE = 'the request carries no valid credential';
+
 export interface CallContext {
   readonly transport: 'grpc' | 'rest';
   readonly headers: Readonly<Record<string, string>>;
@@ -60,7 +63,7 @@ export class OperationsHandler {
   ) {}
 
   /** Whether the request carries a required credential (true when none is required). */
-  private authenticated(headers: Readonly<Record<string, string>>): boolean {
+  authenticated(headers: Readonly<Record<string, string>>): boolean {
     const { token, apiKey } = this.required;
     if (token === undefined && apiKey === undefined) return true;
     return (
@@ -102,7 +105,7 @@ export class OperationsHandler {
     try {
       if (!this.authenticated(context.headers)) {
         return {
-          status: { code: Code.UNAUTHENTICATED, message: 'the request carries no valid credential', details: [] },
+          status: { code: Code.UNAUTHENTICATED, message: UNAUTHENTICATED_MESSAGE, details: [] },
         };
       }
       const header = context.headers[FAULT_HEADER];

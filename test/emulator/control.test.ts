@@ -89,3 +89,37 @@ describe('EmulatorControl over gRPC', () => {
     expect(emulator.requests.map((r) => r.name)).toEqual([name]);
   });
 });
+
+describe('EmulatorControl of an emulator that requires a credential', () => {
+  it('refuses CreateOperation and Reset without it (UNAUTHENTICATED, nothing changed), serves them with it', async () => {
+    const emulator = await startEmulator({ requireApiKey: 'control-key', seed: 2 });
+    const control = new EmulatorControlClient(emulator.grpcAddress, grpc.credentials.createInsecure());
+    const withKey = new grpc.Metadata();
+    withKey.set('x-goog-api-key', 'control-key');
+    const reset = (metadata: grpc.Metadata): Promise<ResetResponse> =>
+      new Promise((resolve, reject) => control.reset({}, metadata, (e, r) => (e ? reject(e) : resolve(r))));
+    const create = (metadata: grpc.Metadata): Promise<Operation> =>
+      new Promise((resolve, reject) =>
+        control.createOperation(
+          { script: { name: 'projects/ctl/operations/guarded', cancelMode: CancelMode.CANCEL_MODE_UNSPECIFIED } },
+          metadata,
+          (e, op) => (e ? reject(e) : resolve(op)),
+        ),
+      );
+    try {
+      for (const refused of [reset(new grpc.Metadata()), create(new grpc.Metadata())]) {
+        await expect(refused).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      }
+      expect(emulator.getOperation('projects/demo/operations/op-1').name).toBe('projects/demo/operations/op-1');
+      expect(
+        (await rejectionOf(Promise.resolve().then(() => emulator.getOperation('projects/ctl/operations/guarded'))))
+          .code,
+      ).toBe(Code.NOT_FOUND);
+      expect((await create(withKey)).name).toBe('projects/ctl/operations/guarded');
+      expect((await reset(withKey)).removed).toBe(3);
+    } finally {
+      control.close();
+      await emulator.close();
+    }
+  });
+});

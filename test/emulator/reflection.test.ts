@@ -143,3 +143,31 @@ it('under the Route Optimization rules: its own API service, not FleetRouting', 
     await emulator.close();
   }
 });
+
+it('an emulator that requires a credential requires it of reflection too', async () => {
+  const emulator = await startEmulator({ requireToken: 'reflect-token', seed: 1 });
+  try {
+    const url = `http://${emulator.grpcAddress}`;
+    const refused = await bufCurl('--list-services', url).then(
+      () => undefined,
+      (error: { stderr?: string }) => error.stderr ?? '',
+    );
+    expect(refused).toMatch(/not authenticated|unauthenticated/i);
+    const out = await bufCurl('--reflect-header', 'authorization: Bearer reflect-token', '--list-services', url);
+    expect(out.trim().split('\n').sort()).toEqual([...REFLECTED_SERVICES, FLEET_ROUTING].sort());
+    // The README's line: the header for reflection, and for the call itself.
+    const header = 'authorization: Bearer reflect-token';
+    const got = await bufCurl(
+      '--reflect-header',
+      header,
+      '-H',
+      header,
+      '-d',
+      JSON.stringify({ name: OP }),
+      `${url}/google.longrunning.Operations/GetOperation`,
+    );
+    expect(JSON.parse(got)).toMatchObject({ name: OP });
+  } finally {
+    await emulator.close();
+  }
+});
