@@ -28,7 +28,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { Code, OperationsError, codeName } from './errors';
+import { Code, OperationsError, codeName, localError } from './errors';
 import type { Call, CallHandler, Interceptor } from './interceptors';
 import { cancelOutcome, type CancelOutcome } from './outcome';
 import type { Operation } from './proto';
@@ -50,6 +50,60 @@ export interface OpenTelemetryOptions {
    * instrumentation replaces longrun's value with its own span's, so there is always one.
    */
   readonly propagate?: boolean | 'auto';
+  /**
+   * Which of OpenTelemetry's RPC conventions the spans and metrics follow:
+   * - `experimental` (v1.37 and before): `rpc.system`, `rpc.service`, `rpc.method` (the
+   *   method alone, `CancelOperation`), `rpc.grpc.status_code` (the code's number);
+   * - `stable`: `rpc.system.name`, `rpc.method` (fully qualified,
+   *   `google.longrunning.Operations/CancelOperation`), `rpc.status_code` (the code's name,
+   *   `NOT_FOUND`);
+   * - `both`: the attributes of both, `rpc.method` fully qualified (the two share that key).
+   *
+   * Default: as `OTEL_SEMCONV_STABILITY_OPT_IN` says when the interceptor is made (`rpc/dup`:
+   * both, `rpc`: stable), else experimental. Span and metric names are the same in all three.
+   */
+  readonly rpcConventions?: RpcConventions;
+}
+
+/** See {@link OpenTelemetryOptions.rpcConventions}. */
+export type RpcConventions = 'experimental' | 'stable' | 'both';
+
+/**
+ * The RPC conventions `OTEL_SEMCONV_STABILITY_OPT_IN` (a comma-separated list) asks for:
+ * `rpc/dup` both, `rpc` stable (`rpc/dup` wins when both are listed), else experimental.
+ */
+export function rpcConventionsFromEnv(
+  optIn: string | undefined = process.env['OTEL_SEMCONV_STABILITY_OPT_IN'],
+): RpcConventions {
+  const values = (optIn ?? '').split(',').map((value) => value.trim());
+  return values.includes('rpc/dup') ? 'both' : values.includes('rpc') ? 'stable' : 'experimental';
+}
+
+/** The attributes naming a procedure (`service/Method`) under `conventions`. */
+function procedureAttributes(procedure: string, conventions: RpcConventions): Attributes {
+  const slash = procedure.indexOf('/');
+  const experimental = {
+    'rpc.system': 'grpc',
+    'rpc.service': procedure.slice(0, slash),
+    'rpc.method': procedure.slice(slash + 1),
+  };
+  const stable = { 'rpc.system.name': 'grpc', 'rpc.method': procedure };
+  return conventions === 'experimental'
+    ? experimental
+    : conventions === 'stable'
+      ? stable
+      : { ...experimental, ...stable };
+}
+
+/** The attributes of a status code under `conventions`. */
+function statusAttributes(code: Code, conventions: RpcConventions): Attributes {
+  const experimental = { 'rpc.grpc.status_code': code };
+  const stable = { 'rpc.status_code': codeName(code) };
+  return conventions === 'experimental'
+    ? experimental
+    : conventions === 'stable'
+      ? stable
+      : { ...experimental, ...stable };
 }
 
 /** The tracer's and meter's name (its version is longrun's). */
@@ -104,7 +158,8 @@ interface Instruments {
  * - a CLIENT span per RPC, named `google.longrunning.Operations/CancelOperation` and so on,
  *   with `rpc.system`, `rpc.service`, `rpc.method`, `server.address`, `server.port`,
  *   `rpc.grpc.status_code` (the code's number, over REST too), `longrun.operation.name` and
- *   `longrun.transport`; status ERROR with the code's name on failure; each retry a `retry`
+ *   `longrun.transport` (or the stable RPC conventions' attributes: see
+ *   {@link OpenTelemetryOptions.rpcConventions}); status ERROR with the code's name on failure; each retry a `retry`
  *   event with the attempt, the delay and the code that caused it;
  * - an INTERNAL span per wait (`longrun.OperationsClient/cancelAndConfirm`,
  *   `.../waitForDone`), parent of the Cancel, Wait and Get spans it makes, with
@@ -116,6 +171,11 @@ interface Instruments {
  */
 export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
   const propagate = options.propagate ?? 'auto';
+  const conventions = options.rpcConventions ?? rpcConventionsFromEnv();
+  if (!['experimental', 'stable', 'both'].includes(conventions)) {
+    throw localError(Code.INVALID_ARGUMENT, `rpcConventions must be experimental, stable or both`);
+  }
+  const statusOf = (code: Code): Attributes => statusAttributes(code, conventions);
   let tracer: Tracer | undefined;
   let tracerSource: TracerProvider | undefined;
   let instruments: Instruments | undefined;
@@ -160,17 +220,14 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
     if (!byMethod) attributesOf.set(call.transport, (byMethod = new Map()));
     let attributes = byMethod.get(call.method);
     if (!attributes) {
-      const slash = call.procedure.indexOf('/');
       const server = call.transport.server;
       const base: Attributes = Object.freeze({
-        'rpc.system': 'grpc',
-        'rpc.service': call.procedure.slice(0, slash),
-        'rpc.method': call.procedure.slice(slash + 1),
+        ...procedureAttributes(call.procedure, conventions),
         [ATTRIBUTES.transport]: call.transport.kind,
         ...(server && { 'server.address': server.address }),
         ...(server?.port !== undefined && { 'server.port': server.port }),
       });
-      attributes = { base, ok: Object.freeze({ ...base, 'rpc.grpc.status_code': Code.OK }) };
+      attributes = { base, ok: Object.freeze({ ...base, ...OK_STATUS[conventions] }) };
       byMethod.set(call.method, attributes);
     }
     return attributes;
@@ -214,10 +271,10 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
               span.addEvent('retry', {
                 [ATTRIBUTES.attempt]: attempt,
                 [ATTRIBUTES.delayMs]: delayMs,
-                'rpc.grpc.status_code': error.code,
+                ...statusOf(error.code),
               });
             }
-            meters.retries.add(1, { ...base, 'rpc.grpc.status_code': error.code });
+            meters.retries.add(1, { ...base, ...statusOf(error.code) });
           },
         });
       }
@@ -225,7 +282,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
         const result = await (recording ? context.with(inner, next, undefined, call) : next(call));
         const seconds = (performance.now() - started) / 1000;
         if (rpc) {
-          if (recording) span.setAttribute('rpc.grpc.status_code', Code.OK);
+          if (recording) span.setAttributes(OK_STATUS[conventions]);
           meters.callDuration.record(seconds, ok);
         } else {
           const outcome = waitOutcome(call, result);
@@ -241,8 +298,9 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
         span.setStatus({ code: SpanStatusCode.ERROR, message: status });
         span.setAttribute('error.type', status);
         if (rpc) {
-          span.setAttribute('rpc.grpc.status_code', error.code);
-          meters.callDuration.record(seconds, { ...base, 'rpc.grpc.status_code': error.code, 'error.type': status });
+          const code = statusOf(error.code);
+          span.setAttributes(code);
+          meters.callDuration.record(seconds, { ...base, ...code, 'error.type': status });
         } else {
           meters.waitDuration.record(seconds, { ...base, 'error.type': status });
         }
@@ -255,6 +313,13 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
   };
   return Object.assign(interceptor, { idle: quiet });
 }
+
+/** The attributes of OK under each convention, made once. */
+const OK_STATUS: Readonly<Record<RpcConventions, Attributes>> = {
+  experimental: Object.freeze(statusAttributes(Code.OK, 'experimental')),
+  stable: Object.freeze(statusAttributes(Code.OK, 'stable')),
+  both: Object.freeze(statusAttributes(Code.OK, 'both')),
+};
 
 /** The API's own no-op tracer provider (a ProxyTracerProvider's delegate until an SDK registers). */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();

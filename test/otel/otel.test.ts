@@ -9,7 +9,7 @@ import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@op
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Code, OperationsClient, VERSION } from '../../src';
 import { FAULT_HEADER, startEmulator, type Emulator } from '../../src/emulator';
-import { ATTRIBUTES, METRICS, openTelemetry } from '../../src/otel';
+import { ATTRIBUTES, METRICS, openTelemetry, rpcConventionsFromEnv, type RpcConventions } from '../../src/otel';
 import { rejectionOf, transportCases, uniqueName } from '../helpers/transports';
 
 class TestReader extends MetricReader {
@@ -194,5 +194,108 @@ describe.each(transportCases)('longrun/otel over $kind', ({ kind, make }) => {
     } finally {
       await quiet.close();
     }
+  });
+});
+
+describe.each(transportCases)('OpenTelemetry RPC conventions over $kind', ({ make }) => {
+  const EXPERIMENTAL = ['rpc.system', 'rpc.service', 'rpc.grpc.status_code'];
+  const STABLE = ['rpc.system.name', 'rpc.status_code'];
+
+  /** The span and the duration point of one NOT_FOUND GetOperation and one OK one, under `rpcConventions`. */
+  async function getSpans(rpcConventions?: RpcConventions) {
+    const client = new OperationsClient({
+      transport: make(emulator),
+      interceptors: [openTelemetry(rpcConventions === undefined ? {} : { rpcConventions })],
+    });
+    try {
+      const missing = uniqueName('otel-conv-missing');
+      const present = uniqueName('otel-conv-present');
+      emulator.createOperation({ name: present });
+      await rejectionOf(client.getOperation(missing));
+      await client.getOperation(present);
+      const spans = (await finished()).filter((span) => span.name === 'google.longrunning.Operations/GetOperation');
+      const byName = (name: string) => spans.find((span) => span.attributes[ATTRIBUTES.name] === name)!.attributes;
+      const durations = (await points(METRICS.callDuration)).map((p) => p.attributes);
+      return { failed: byName(missing), ok: byName(present), durations };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('stable: rpc.system.name, a fully qualified rpc.method, rpc.status_code by name; none of the experimental ones', async () => {
+    const { failed, ok, durations } = await getSpans('stable');
+    expect(failed).toMatchObject({
+      'rpc.system.name': 'grpc',
+      'rpc.method': 'google.longrunning.Operations/GetOperation',
+      'rpc.status_code': 'NOT_FOUND',
+      'error.type': 'NOT_FOUND',
+    });
+    expect(ok).toMatchObject({ 'rpc.status_code': 'OK' });
+    for (const key of EXPERIMENTAL) {
+      expect(failed).not.toHaveProperty([key]);
+      expect(ok).not.toHaveProperty([key]);
+    }
+    expect(durations).toContainEqual(
+      expect.objectContaining({
+        'rpc.system.name': 'grpc',
+        'rpc.method': 'google.longrunning.Operations/GetOperation',
+        'rpc.status_code': 'NOT_FOUND',
+        'error.type': 'NOT_FOUND',
+      }),
+    );
+  });
+
+  it('both: the attributes of each convention, rpc.method fully qualified', async () => {
+    const { failed } = await getSpans('both');
+    expect(failed).toMatchObject({
+      'rpc.system': 'grpc',
+      'rpc.service': 'google.longrunning.Operations',
+      'rpc.grpc.status_code': Code.NOT_FOUND,
+      'rpc.system.name': 'grpc',
+      'rpc.status_code': 'NOT_FOUND',
+      'rpc.method': 'google.longrunning.Operations/GetOperation',
+    });
+  });
+
+  it('the default follows OTEL_SEMCONV_STABILITY_OPT_IN when the interceptor is made; without it, experimental', async () => {
+    const saved = process.env['OTEL_SEMCONV_STABILITY_OPT_IN'];
+    try {
+      process.env['OTEL_SEMCONV_STABILITY_OPT_IN'] = 'http, rpc';
+      const stable = await getSpans();
+      expect(stable.failed).toMatchObject({ 'rpc.status_code': 'NOT_FOUND' });
+      expect(stable.failed).not.toHaveProperty(['rpc.grpc.status_code']);
+      delete process.env['OTEL_SEMCONV_STABILITY_OPT_IN'];
+      exporter.reset();
+      const experimental = await getSpans();
+      expect(experimental.failed).toMatchObject({
+        'rpc.method': 'GetOperation',
+        'rpc.grpc.status_code': Code.NOT_FOUND,
+      });
+      for (const key of STABLE) expect(experimental.failed).not.toHaveProperty([key]);
+    } finally {
+      if (saved === undefined) delete process.env['OTEL_SEMCONV_STABILITY_OPT_IN'];
+      else process.env['OTEL_SEMCONV_STABILITY_OPT_IN'] = saved;
+    }
+  });
+});
+
+describe('rpcConventionsFromEnv and a bad rpcConventions (pure)', () => {
+  it.each([
+    [undefined, 'experimental'],
+    ['', 'experimental'],
+    ['http', 'experimental'],
+    ['rpcx, rpc/dupe', 'experimental'],
+    ['rpc', 'stable'],
+    [' http , rpc ', 'stable'],
+    ['rpc/dup', 'both'],
+    ['rpc,rpc/dup', 'both'],
+  ])('%j: %s', (value, expected) => {
+    expect(rpcConventionsFromEnv(value)).toBe(expected);
+  });
+
+  it('an unknown rpcConventions is INVALID_ARGUMENT', () => {
+    expect(() => openTelemetry({ rpcConventions: 'newest' as RpcConventions })).toThrow(
+      expect.objectContaining({ code: Code.INVALID_ARGUMENT }),
+    );
   });
 });
