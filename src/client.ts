@@ -237,7 +237,7 @@ export class OperationsClient {
     this.parentTemplate = parentTemplate(rules);
     this.policy = pollPolicy(DEFAULT_POLL_POLICY, options.pollPolicy);
     this.retry = retryPolicy(DEFAULT_RETRY_POLICY, options.retry);
-    this.throttle = throttleFor(this.transport, options.throttle);
+    const throttle = options.throttle === undefined ? undefined : throttlePolicy(options.throttle);
     this.onRetry = options.onRetry;
     const quotaProject = options.quotaProject ?? process.env['GOOGLE_CLOUD_QUOTA_PROJECT'];
     if (options.metadata) checkMetadata(options.metadata);
@@ -262,6 +262,8 @@ export class OperationsClient {
     this.pipeline = interceptors.reduceRight<CallHandler>((next, interceptor) => interceptor(next), last);
     const idle = interceptors.map((interceptor) => interceptor.idle);
     this.idle = idle.every((check) => typeof check === 'function') ? (idle as Array<() => boolean>) : undefined;
+    // Last: a client whose options are refused above never fixes its transport's throttle.
+    this.throttle = throttleFor(this.transport, throttle);
   }
 
   /**
@@ -801,11 +803,10 @@ function defaultTransport(): Transport {
 const throttles = new WeakMap<Transport, RetryThrottle>();
 
 /**
- * The transport's throttle, made with `policy` by its first client. A later client may give no
+ * The transport's throttle, made with `policy` (checked) by its first client. A later client may give no
  * policy or the same one; another is INVALID_ARGUMENT rather than silently not applied.
  */
-function throttleFor(transport: Transport, given: ThrottlePolicy | undefined): RetryThrottle {
-  const policy = given === undefined ? undefined : throttlePolicy(given);
+function throttleFor(transport: Transport, policy: ThrottlePolicy | undefined): RetryThrottle {
   const throttle = throttles.get(transport);
   if (!throttle) {
     const made = new RetryThrottle(policy);

@@ -33,12 +33,14 @@ export function duration(value: string): number {
 export const API_NAMES = ['optimization', 'route-optimization', 'generic'] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
-/** `--run-for`: a duration, or `forever` (Infinity: until cancelled). */
+/** `--run-for`: a duration, `0` (done at once) or `forever` (Infinity: until cancelled). */
 export function runFor(value: string): number {
-  if (value.trim() === 'forever') return Infinity;
+  const text = value.trim();
+  if (text === 'forever') return Infinity;
+  if (/^0+(\.0+)?(ms|s|m|h)?$/.test(text)) return 0;
   try {
-    return duration(value);
+    return duration(text);
   } catch {
-    throw new InvalidArgumentError('expected a duration such as 500ms, 30s or 1m, or forever');
+    throw new InvalidArgumentError('expected a duration such as 500ms, 30s or 1m, 0, or forever');
   }
 }

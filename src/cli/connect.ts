@@ -71,7 +71,8 @@ export interface Connection extends ConnectionFlags {
 /**
  * Checks the flags that can be wrong without sending anything, throwing a UsageError of one
  * line: conflicting credentials, `--insecure` with an https:// endpoint or without an
- * endpoint, an endpoint that isn't of its transport's form.
+ * endpoint, an endpoint that isn't of its transport's form, an `--api` without a Google
+ * endpoint (generic) and no `--endpoint` or LONGRUN_EMULATOR_HOST.
  */
 export function checkConnectionFlags(flags: ConnectionFlags): void {
   const conflict = credentialConflict(flags);
@@ -137,20 +138,25 @@ export function connect(flags: Connection): OperationsClient {
     ...(flags.rootCerts !== undefined && { rootCerts: flags.rootCerts }),
   };
   const { rules, host } = API_TARGETS[flags.api ?? 'optimization'];
-  // Without --endpoint, LONGRUN_EMULATOR_HOST (when set) or the API's Google endpoint.
-  const endpoint = flags.endpoint ?? (process.env[EMULATOR_HOST_ENV] ? undefined : host);
+  // Without --endpoint: LONGRUN_EMULATOR_HOST when set (the transports read it when given no
+  // address), else the API's Google endpoint.
+  const googleHost = process.env[EMULATOR_HOST_ENV] ? undefined : host;
   const transport =
     flags.transport === 'rest'
       ? createRestTransport({
           ...security,
           rules,
-          ...(endpoint !== undefined && { baseUrl: restUrl(endpoint, insecure) }),
+          ...(flags.endpoint !== undefined
+            ? { baseUrl: restUrl(flags.endpoint, insecure) }
+            : googleHost !== undefined && { baseUrl: `https://${googleHost}` }),
           insecure,
         })
       : createGrpcTransport({
           ...security,
           rules,
-          ...(endpoint !== undefined && { address: flags.endpoint ?? `${endpoint}:443` }),
+          ...(flags.endpoint !== undefined
+            ? { address: flags.endpoint }
+            : googleHost !== undefined && { address: `${googleHost}:443` }),
           insecure,
         });
   return new OperationsClient({

@@ -158,14 +158,19 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     .option('--grpc-port <port>', 'gRPC port (0: any free port)', port, 0)
     .option('--http-port <port>', 'REST port (0: any free port)', port, 0)
     .addOption(apiOption())
-    .option('--seed <count>', 'pre-create op-1 ... op-N under projects/demo, running until cancelled', count, 0)
+    .option(
+      '--seed <count>',
+      'pre-create op-1 ... op-N, running until cancelled (under projects/demo, projects/demo/locations/global or operations/, by --api)',
+      count,
+      0,
+    )
     .option(
       '--run-for <duration>',
-      "how long an operation the API's own method starts runs, e.g. 30s, or forever (default 5s)",
+      "how long an operation the API's own method starts runs, e.g. 30s, 0 or forever (default 5s; generic has no such method)",
       runFor,
     )
     .addOption(
-      new Option('--metadata <kind>', "what seeded operations report: the API's metadata type, or progress")
+      new Option('--metadata <kind>', "what seeded and created operations report: the API's metadata type, or progress")
         .choices(['api', 'progress'])
         .default('api'),
     )

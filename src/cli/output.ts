@@ -78,7 +78,10 @@ export function tidyMessage(message: string): string {
     .trim();
 }
 
-/** One operation for a person: name, state and, when done, how it ended. */
+/**
+ * One operation for a person, on one line: name, state and, when done, how it ended, then its
+ * metadata's type and state (`projects/p/operations/o  running  AsyncModelMetadata RUNNING`).
+ */
 export function describeOperation(operation: Operation): string {
   return oneLine(describe(operation));
 }

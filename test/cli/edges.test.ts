@@ -17,6 +17,7 @@ import { endpointProblem } from '../../src/cli/endpoint';
 import { plainReason, readToken, UsageError } from '../../src/cli/files';
 import { oneLine, terminalSafe, tidyMessage } from '../../src/cli/output';
 import { formatRate } from '../../src/cli/verbs';
+import { runFor } from '../../src/cli/args';
 import { LONGRUN, runLongrun, type Finished } from '../helpers/cli';
 import { Readable } from 'node:stream';
 
@@ -171,6 +172,15 @@ describe('the small helpers (pure)', () => {
     // In a JSON line, the escapes are the same characters to a parser.
     const value = { message: 'x\u009b\u202e\u2028\x7fy', path: 'C:\\dir\x7f' };
     expect(JSON.parse(terminalSafe(JSON.stringify(value)))).toEqual(value);
+  });
+
+  it('runFor: a duration, 0 or forever; anything else is refused', () => {
+    expect(runFor('200ms')).toBe(200);
+    expect(runFor('1.5m')).toBe(90_000);
+    expect(runFor('0')).toBe(0);
+    expect(runFor('0s')).toBe(0);
+    expect(runFor(' forever ')).toBe(Infinity);
+    for (const bad of ['soon', '-1s', '5', 'Infinity', '']) expect(() => runFor(bad)).toThrow(/or forever/);
   });
 
   it('formatRate: whole numbers from 10/s, two significant digits below, never 0 for a slow run', () => {

@@ -129,6 +129,12 @@ describe('longrun emulator', () => {
         metadata: { '@type': 'type.googleapis.com/google.maps.routeoptimization.v1.BatchOptimizeToursMetadata' },
       });
       // Without --api, the command takes Optimization v1's names: this one is refused, exit 2.
+      // LONGRUN_EMULATOR_HOST stands for --endpoint with --api too.
+      const viaEnv = await runLongrun(['get', op1, '--api', 'route-optimization', '--json'], undefined, {
+        LONGRUN_EMULATOR_HOST: address.grpc as string,
+      });
+      expect(viaEnv.code).toBe(0);
+      expect(JSON.parse(viaEnv.stdout)).toMatchObject({ name: op1 });
       const refused = await runLongrun(['get', op1, '--endpoint', address.grpc as string, '--insecure']);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/expected projects\/\*\/operations\/\*/);
@@ -175,7 +181,8 @@ describe('longrun emulator', () => {
         body: '{}',
       });
       const { name } = (await started.json()) as { name: string };
-      const waited = await runLongrun(['wait', name, ...flags, '--timeout', '20s']);
+      // Done well before the default 5 s: --run-for 200ms was applied.
+      const waited = await runLongrun(['wait', name, ...flags, '--timeout', '3s']);
       expect(waited.code).toBe(0);
       expect(JSON.parse(waited.stdout)).toMatchObject({
         name,
@@ -194,7 +201,7 @@ describe('longrun emulator', () => {
 
   it.each([
     [['emulator', '--bogus'], /unknown option '--bogus'/],
-    [['emulator', '--run-for', 'soon'], /expected a duration such as 500ms, 30s or 1m, or forever/],
+    [['emulator', '--run-for', 'soon'], /expected a duration such as 500ms, 30s or 1m, 0, or forever/],
     [['emulator', '--api', 'maps'], /Allowed choices are optimization, route-optimization, generic/],
     [['emulator', '--metadata', 'verbose'], /Allowed choices are api, progress/],
     [['emulator', '--cancel', 'sometimes'], /Allowed choices are honour, delayed, ignore, unimplemented/],

@@ -178,7 +178,8 @@ describe('longrun usage errors', () => {
     [['get', 'operations/o', '--api', 'generic'], /--api generic has no Google endpoint: give --endpoint/],
     [['get', 'projects/p/operations/o', '--api', 'maps'], /Allowed choices are optimization, route-optimization/],
   ])('%j exits 2 with a hint', async (args, hint) => {
-    const result = await runLongrun(args);
+    // Without LONGRUN_EMULATOR_HOST, whatever the environment running the tests has.
+    const result = await runLongrun(args, undefined, { LONGRUN_EMULATOR_HOST: '' });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(hint);
   });

@@ -184,6 +184,16 @@ describe.each(transportCases)('retries over $kind', ({ kind, make }) => {
     await throttled.close();
   });
 
+  it('a client refused for another option fixes no throttle: the next one on the transport sets its own', async () => {
+    const transport = make(emulator);
+    expect(
+      () =>
+        new OperationsClient({ transport, throttle: { maxTokens: 4, tokenRatio: 0.1 }, metadata: { connection: 'x' } }),
+    ).toThrow(expect.objectContaining({ code: Code.INVALID_ARGUMENT }));
+    const client = new OperationsClient({ transport, throttle: { maxTokens: 6, tokenRatio: 0.5 } });
+    await client.close();
+  });
+
   it.each([
     [{ maxTokens: 0, tokenRatio: 0.1 }, /maxTokens must be a finite number > 0/],
     [{ maxTokens: Infinity, tokenRatio: 0.1 }, /maxTokens must be a finite number > 0/],

@@ -24,8 +24,11 @@ const meterProvider = new MeterProvider({ readers: [reader] });
 const contextManager = new AsyncLocalStorageContextManager();
 
 let emulator: Emulator;
+/** The suites below expect the default conventions unless they say otherwise. */
+const savedOptIn = process.env['OTEL_SEMCONV_STABILITY_OPT_IN'];
 
 beforeAll(async () => {
+  delete process.env['OTEL_SEMCONV_STABILITY_OPT_IN'];
   context.setGlobalContextManager(contextManager.enable());
   trace.setGlobalTracerProvider(provider);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -34,6 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (savedOptIn !== undefined) process.env['OTEL_SEMCONV_STABILITY_OPT_IN'] = savedOptIn;
   await emulator.close();
   trace.disable();
   context.disable();
@@ -197,7 +201,7 @@ describe.each(transportCases)('longrun/otel over $kind', ({ kind, make }) => {
   });
 });
 
-describe.each(transportCases)('OpenTelemetry RPC conventions over $kind', ({ make }) => {
+describe.each(transportCases)('OpenTelemetry RPC conventions over $kind', ({ kind, make }) => {
   const EXPERIMENTAL = ['rpc.system', 'rpc.service', 'rpc.grpc.status_code'];
   const STABLE = ['rpc.system.name', 'rpc.status_code'];
 
@@ -237,6 +241,7 @@ describe.each(transportCases)('OpenTelemetry RPC conventions over $kind', ({ mak
     }
     expect(durations).toContainEqual(
       expect.objectContaining({
+        [ATTRIBUTES.transport]: kind,
         'rpc.system.name': 'grpc',
         'rpc.method': 'google.longrunning.Operations/GetOperation',
         'rpc.status_code': 'NOT_FOUND',
