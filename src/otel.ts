@@ -56,7 +56,8 @@ export interface OpenTelemetryOptions {
    *   method alone, `CancelOperation`), `rpc.grpc.status_code` (the code's number);
    * - `stable`: `rpc.system.name`, `rpc.method` (fully qualified,
    *   `google.longrunning.Operations/CancelOperation`), `rpc.status_code` (the code's name,
-   *   `NOT_FOUND`);
+   *   `NOT_FOUND`); a wait's span and `longrun.wait.duration`, not being RPCs, carry no `rpc.*`
+   *   and name the method as `longrun.method`;
    * - `both`: the attributes of both, `rpc.method` fully qualified (the two share that key).
    *
    * Default: as `OTEL_SEMCONV_STABILITY_OPT_IN` says when the interceptor is made (`rpc/dup`:
@@ -121,6 +122,11 @@ export const ATTRIBUTES = Object.freeze({
   attempt: 'longrun.attempt',
   /** A retry event's delay before that attempt, in ms. */
   delayMs: 'longrun.retry.delay_ms',
+  /**
+   * A wait's method (`cancelAndConfirm`, `waitForDone`) under the stable conventions, where a
+   * wait, not being an RPC, carries no `rpc.*` attribute.
+   */
+  method: 'longrun.method',
 });
 
 /** The metric instruments' names. */
@@ -221,8 +227,12 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
     let attributes = byMethod.get(call.method);
     if (!attributes) {
       const server = call.transport.server;
+      // A wait is not an RPC: under the stable conventions it names its method outside rpc.*.
+      const wait = !call.procedure.startsWith(RPC_SERVICE);
       const base: Attributes = Object.freeze({
-        ...procedureAttributes(call.procedure, conventions),
+        ...(wait && conventions === 'stable'
+          ? { [ATTRIBUTES.method]: call.method }
+          : procedureAttributes(call.procedure, conventions)),
         [ATTRIBUTES.transport]: call.transport.kind,
         ...(server && { 'server.address': server.address }),
         ...(server?.port !== undefined && { 'server.port': server.port }),

@@ -250,6 +250,30 @@ describe.each(transportCases)('OpenTelemetry RPC conventions over $kind', ({ kin
     );
   });
 
+  it('stable: a wait, not an RPC, names its method as longrun.method and carries no rpc.* attribute', async () => {
+    const client = new OperationsClient({
+      transport: make(emulator),
+      interceptors: [openTelemetry({ rpcConventions: 'stable' })],
+    });
+    try {
+      const name = uniqueName('otel-conv-wait');
+      emulator.createOperation({ name });
+      expect((await client.cancelAndConfirm(name)).outcome).toBe('cancelled');
+      const wait = await only('longrun.OperationsClient/cancelAndConfirm');
+      expect(wait.attributes).toMatchObject({
+        [ATTRIBUTES.method]: 'cancelAndConfirm',
+        [ATTRIBUTES.outcome]: 'cancelled',
+      });
+      expect(Object.keys(wait.attributes).filter((key) => key.startsWith('rpc.'))).toEqual([]);
+      const durations = (await points(METRICS.waitDuration)).map((p) => p.attributes);
+      expect(durations).toContainEqual(
+        expect.objectContaining({ [ATTRIBUTES.method]: 'cancelAndConfirm', [ATTRIBUTES.transport]: kind }),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('both: the attributes of each convention, rpc.method fully qualified', async () => {
     const { failed } = await getSpans('both');
     expect(failed).toMatchObject({
