@@ -256,19 +256,29 @@ function bytesFromJson(mapping: Mapping, name: string, typeUrl: string, fields: 
   return Buffer.from(toBinary(desc, fromJson(desc, json as JsonValue)));
 }
 
+/** How messages are written as JSON. */
+export interface JsonWriteOptions {
+  /**
+   * Enum values as numbers instead of names, as Google answers a request with the system
+   * parameter `$alt=json;enum-encoding=int`. For types the descriptor set knows (the API's);
+   * a codec registered by the caller writes its enums its own way.
+   */
+  readonly enumAsInteger?: boolean;
+}
+
 /**
  * Any -> `{"@type": url, ...fields}` (or `{"@type": url, "value": <JSON>}` for a well-known
  * type with a JSON form of its own); an Any kept as JSON is written as it came; one of a type
  * longrun doesn't know, or whose bytes have no JSON form, as `{"typeUrl": url, "value": base64}`.
  */
-export function anyToJson(any: Any, registry: TypeRegistry): JsonObject {
+export function anyToJson(any: Any, registry: TypeRegistry, options: JsonWriteOptions = {}): JsonObject {
   if (any.json) return { '@type': any.typeUrl, ...any.json };
   if (any.typeUrl === '') return any.value.length === 0 ? {} : binaryForm(any);
   const name = typeName(any.typeUrl);
   const mapping = mappingOf(name, registry);
   if (mapping) {
     try {
-      return { '@type': any.typeUrl, ...jsonOfBytes(mapping, name, any.value) };
+      return { '@type': any.typeUrl, ...jsonOfBytes(mapping, name, any.value, options) };
     } catch {
       // Bytes with no JSON form: written as bytes, below.
     }
@@ -277,14 +287,17 @@ export function anyToJson(any: Any, registry: TypeRegistry): JsonObject {
 }
 
 /** The message's JSON fields (`{"value": ...}` for a well-known type with a JSON form of its own). */
-function jsonOfBytes(mapping: Mapping, name: string, bytes: Uint8Array): JsonObject {
+function jsonOfBytes(mapping: Mapping, name: string, bytes: Uint8Array, options: JsonWriteOptions): JsonObject {
   if ('codec' in mapping) {
     const json = mapping.codec.toJSON(mapping.codec.decode(bytes));
     return isObject(json) ? json : { value: json };
   }
   const { fromBinary, toJson } = protobuf();
   const desc = descriptorOf(mapping.descriptors, name);
-  const json = toJson(desc, fromBinary(desc, bytes), { registry: mapping.descriptors });
+  const json = toJson(desc, fromBinary(desc, bytes), {
+    registry: mapping.descriptors,
+    enumAsInteger: options.enumAsInteger === true,
+  });
   return SPECIAL_JSON.has(name) ? { value: json } : object(json, name);
 }
 
@@ -312,11 +325,11 @@ export function statusFromJson(json: unknown, registry: TypeRegistry): Status {
   return { code, message, details: details.map((d) => anyFromJson(d, registry)) };
 }
 
-export function statusToJson(status: Status, registry: TypeRegistry): JsonObject {
+export function statusToJson(status: Status, registry: TypeRegistry, options: JsonWriteOptions = {}): JsonObject {
   const json: JsonObject = {};
   if (status.code !== 0) json['code'] = status.code;
   if (status.message !== '') json['message'] = status.message;
-  if (status.details.length > 0) json['details'] = status.details.map((d) => anyToJson(d, registry));
+  if (status.details.length > 0) json['details'] = status.details.map((d) => anyToJson(d, registry, options));
   return json;
 }
 
@@ -332,13 +345,17 @@ export function operationFromJson(json: unknown, registry: TypeRegistry): Operat
 }
 
 /** An Operation in proto3 JSON: fields at their default values (an empty name, `done` false) left out. */
-export function operationToJson(operation: Operation, registry: TypeRegistry): JsonObject {
+export function operationToJson(
+  operation: Operation,
+  registry: TypeRegistry,
+  options: JsonWriteOptions = {},
+): JsonObject {
   const json: JsonObject = {};
   if (operation.name !== '') json['name'] = operation.name;
-  if (operation.metadata) json['metadata'] = anyToJson(operation.metadata, registry);
+  if (operation.metadata) json['metadata'] = anyToJson(operation.metadata, registry, options);
   if (operation.done) json['done'] = true;
-  if (operation.error) json['error'] = statusToJson(operation.error, registry);
-  else if (operation.response) json['response'] = anyToJson(operation.response, registry);
+  if (operation.error) json['error'] = statusToJson(operation.error, registry, options);
+  else if (operation.response) json['response'] = anyToJson(operation.response, registry, options);
   return json;
 }
 
@@ -360,9 +377,15 @@ export function listResponseFromJson(json: unknown, registry: TypeRegistry): Lis
 }
 
 /** A ListOperationsResponse in proto3 JSON: an empty page is `{}`. */
-export function listResponseToJson(response: ListOperationsResponse, registry: TypeRegistry): JsonObject {
+export function listResponseToJson(
+  response: ListOperationsResponse,
+  registry: TypeRegistry,
+  options: JsonWriteOptions = {},
+): JsonObject {
   const json: JsonObject = {};
-  if (response.operations.length > 0) json['operations'] = response.operations.map((o) => operationToJson(o, registry));
+  if (response.operations.length > 0) {
+    json['operations'] = response.operations.map((o) => operationToJson(o, registry, options));
+  }
   if (response.nextPageToken !== '') json['nextPageToken'] = response.nextPageToken;
   if (response.unreachable.length > 0) json['unreachable'] = response.unreachable;
   return json;

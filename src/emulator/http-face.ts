@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { codeName, httpStatusFromCode } from '../errors';
 import { compileRule, matchPath, type HttpRules } from '../http-rules';
-import { listResponseToJson, operationToJson, statusToJson } from '../json';
+import { listResponseToJson, operationToJson, statusToJson, type JsonWriteOptions } from '../json';
 import { validateName } from '../names';
 import type { ListOperationsResponse, MethodKey, Operation, Status, TypeRegistry } from '../proto';
 import { matchApiPath, type Api } from './api';
@@ -69,8 +69,9 @@ export function createHttpFace(
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const written = jsonOptions(query);
     const apiCall = api && matchApiPath(api, req.method ?? 'GET', path);
-    if (apiCall) return serveApi(req, res, apiCall);
+    if (apiCall) return serveApi(req, res, apiCall, written);
     const found = route(rules, req.method ?? 'GET', path);
     if (!found) {
       // What Google's front end answers for a path no API serves.
@@ -100,12 +101,12 @@ export function createHttpFace(
       deadline,
     });
     if (signal.aborted) return;
-    if ('status' in outcome) return sendFailure(res, outcome);
+    if ('status' in outcome) return sendFailure(res, outcome, written);
     const response = outcome.response;
     if (found.method === 'getOperation' || found.method === 'waitOperation') {
-      sendJson(res, 200, operationToJson(response as Operation, types));
+      sendJson(res, 200, operationToJson(response as Operation, types, written));
     } else if (found.method === 'listOperations') {
-      sendJson(res, 200, listResponseToJson(response as ListOperationsResponse, types));
+      sendJson(res, 200, listResponseToJson(response as ListOperationsResponse, types, written));
     } else {
       sendJson(res, 200, {});
     }
@@ -116,6 +117,7 @@ export function createHttpFace(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     { method, parent }: NonNullable<ReturnType<typeof matchApiPath>>,
+    written: JsonWriteOptions,
   ): Promise<void> {
     const body = await readRequestBody(req, MAX_API_REQUEST_BODY);
     if (body === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -129,17 +131,21 @@ export function createHttpFace(
       { transport: 'rest', headers, signal, deadline },
     );
     if (signal.aborted) return;
-    if ('status' in outcome) return sendFailure(res, outcome);
-    sendJson(res, 200, operationToJson(outcome.response, types));
+    if ('status' in outcome) return sendFailure(res, outcome, written);
+    sendJson(res, 200, operationToJson(outcome.response, types, written));
   }
 
-  function sendFailure(res: http.ServerResponse, outcome: Extract<Answer<unknown>, { status: Status }>): void {
+  function sendFailure(
+    res: http.ServerResponse,
+    outcome: Extract<Answer<unknown>, { status: Status }>,
+    written: JsonWriteOptions,
+  ): void {
     if (outcome.pushback !== undefined) res.setHeader('retry-after', outcome.pushback);
-    sendStatus(res, outcome.status);
+    sendStatus(res, outcome.status, written);
   }
 
-  function sendStatus(res: http.ServerResponse, status: Status): void {
-    sendJson(res, httpStatusFromCode(status.code), errorJson(status, types));
+  function sendStatus(res: http.ServerResponse, status: Status, written: JsonWriteOptions = {}): void {
+    sendJson(res, httpStatusFromCode(status.code), errorJson(status, types, written));
   }
 }
 
@@ -163,8 +169,20 @@ function callContext(
 }
 
 /** Google's JSON error body: `{"error": {"code": <http>, "message", "status": "<CODE>", "details"}}`. */
-function errorJson(status: Status, types: TypeRegistry): unknown {
-  const { details } = statusToJson(status, types);
+/**
+ * How to write this request's answer: Google's system parameter `$alt=json;enum-encoding=int`
+ * (what google-gax's REST fallback sends) asks for enum values as numbers.
+ */
+function jsonOptions(query: URLSearchParams): JsonWriteOptions {
+  const alt = (query.get('$alt') ?? '')
+    .toLowerCase()
+    .split(';')
+    .map((part) => part.trim());
+  return alt.includes('enum-encoding=int') ? { enumAsInteger: true } : {};
+}
+
+function errorJson(status: Status, types: TypeRegistry, written: JsonWriteOptions = {}): unknown {
+  const { details } = statusToJson(status, types, written);
   return {
     error: {
       code: httpStatusFromCode(status.code),

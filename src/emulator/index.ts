@@ -7,13 +7,12 @@ import * as grpc from '@grpc/grpc-js';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OPTIMIZATION_V1_RULES, operationTemplate, parentTemplate, type HttpRules } from '../http-rules';
-import type { Operation } from '../proto';
+import { defaultTypeRegistry, type Operation } from '../proto';
 import { apiOf } from './api';
 import { addGrpcFace, metadataRecord, unauthenticated } from './grpc-face';
 import { addReflection } from './reflection';
 import { createHttpFace } from './http-face';
 import { fillTemplate } from './naming';
-import { emulatorTypeRegistry } from './proto';
 import { Recorder, type RecordedRequest } from './recorder';
 import { OperationsHandler } from './service';
 import { OperationStore, type CancelMode, type OperationSpec } from './store';
@@ -168,7 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       error ? reject(error) : resolve(bound),
     ),
   );
-  const httpServer = createHttpFace(handler, rules, emulatorTypeRegistry, tls, api);
+  const httpServer = createHttpFace(handler, rules, defaultTypeRegistry, tls, api);
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

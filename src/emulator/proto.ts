@@ -14,25 +14,14 @@ import {
   FleetRoutingService as GeneratedFleetRoutingService,
 } from '../../generated/google/cloud/optimization/v1/fleet_routing';
 import {
-  BatchOptimizeToursMetadata as RouteBatchMetadata,
   BatchOptimizeToursResponse as RouteBatchResponse,
-  OptimizeToursLongRunningMetadata,
   OptimizeToursResponse as RouteOptimizeToursResponse,
   RouteOptimizationService as GeneratedRouteOptimizationService,
 } from '../../generated/google/maps/routeoptimization/v1/route_optimization_service';
 import { Empty } from '../../generated/google/protobuf/empty';
 import { CancelMode as ProtoCancelMode, EmulatorControlService } from '../../generated/longrun/emulator/v1/control';
 import { ProgressMetadata } from '../../generated/longrun/emulator/v1/progress';
-import {
-  createTypeRegistry,
-  encodeMessage,
-  encodeStatus,
-  typeUrlOf,
-  type Any,
-  type Encoder,
-  type MessageCodec,
-  type TypeRegistry,
-} from '../proto';
+import { encodeMessage, encodeStatus, typeUrlOf, type Any, type Encoder } from '../proto';
 
 export {
   AsyncModelMetadata,
@@ -105,21 +94,6 @@ export function routeOptimizeToursResponse(requestLabel: string): Any {
     validationErrors: [],
   });
 }
-
-/**
- * The types the REST face writes in JSON: longrun's default registry, the APIs' metadata and
- * response types, and the emulator's ProgressMetadata.
- */
-export const emulatorTypeRegistry: TypeRegistry = createTypeRegistry({
-  'longrun.emulator.v1.ProgressMetadata': ProgressMetadata as MessageCodec<unknown>,
-  [OPTIMIZATION_TYPES.asyncModelMetadata]: AsyncModelMetadata as MessageCodec<unknown>,
-  [OPTIMIZATION_TYPES.batchOptimizeToursResponse]: OptimizationBatchResponse as MessageCodec<unknown>,
-  [ROUTE_OPTIMIZATION_TYPES.batchOptimizeToursMetadata]: RouteBatchMetadata as MessageCodec<unknown>,
-  [ROUTE_OPTIMIZATION_TYPES.batchOptimizeToursResponse]: RouteBatchResponse as MessageCodec<unknown>,
-  [ROUTE_OPTIMIZATION_TYPES.optimizeToursLongRunningMetadata]:
-    OptimizeToursLongRunningMetadata as MessageCodec<unknown>,
-  [ROUTE_OPTIMIZATION_TYPES.optimizeToursResponse]: RouteOptimizeToursResponse as MessageCodec<unknown>,
-});
 
 /** FleetRouting (Optimization v1), its long-running method answering with {@link encodeMessage}. */
 export const FleetRoutingService: typeof GeneratedFleetRoutingService = {

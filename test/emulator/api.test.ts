@@ -281,6 +281,34 @@ describe('Optimization v1: FleetRouting.BatchOptimizeTours', () => {
       expect(after['error']?.['code']).toBe(1);
     });
 
+    it('$alt=json;enum-encoding=int (what google-gax sends) gets enums as numbers; without it, names', async () => {
+      const alt = `?$alt=${encodeURIComponent('json;enum-encoding=int')}`;
+      const started = await post(emulator, `/v1/projects/r9:batchOptimizeTours${alt}`, {});
+      expect(started.status).toBe(200);
+      expect(started.json['metadata']).toMatchObject({
+        '@type': ASYNC_MODEL_METADATA,
+        state: AsyncModelMetadata_State.RUNNING,
+      });
+      const name = started.json['name'] as string;
+      const read = async (query: string) =>
+        (
+          (await (await fetch(`${emulator.httpUrl}/v1/${name}${query}`)).json()) as Record<
+            string,
+            Record<string, unknown>
+          >
+        )['metadata']?.['state'];
+      expect(await read(alt)).toBe(AsyncModelMetadata_State.RUNNING);
+      expect(await read('?$alt=json')).toBe('RUNNING');
+      expect(await read('')).toBe('RUNNING');
+      const listed = (await (
+        await fetch(`${emulator.httpUrl}/v1/projects/r9/operations${alt}`, { method: 'POST' })
+      ).json()) as {
+        operations: { metadata: { state: unknown } }[];
+      };
+      expect(listed.operations.map((o) => o.metadata.state)).toEqual([AsyncModelMetadata_State.RUNNING]);
+      await clients.rest.cancelOperation(name);
+    });
+
     it('takes the locations binding', async () => {
       const { status, json } = await post(emulator, '/v1/projects/r2/locations/europe-west1:batchOptimizeTours', {});
       expect(status).toBe(200);
