@@ -61,11 +61,16 @@ export interface ConnectionFlags {
   readonly auth?: boolean;
 }
 
+/** The environment the command reads: LONGRUN_EMULATOR_HOST. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 /** The flags once checked, with the token of `--access-token-file` read (kept out of every message). */
 export interface Connection extends ConnectionFlags {
   readonly token?: string;
   /** The certificates of `--ca-cert`, read. */
   readonly rootCerts?: Buffer;
+  /** LONGRUN_EMULATOR_HOST when there is no `--endpoint`: plaintext, no credentials, as the transports take it. */
+  readonly emulatorHost?: string;
 }
 
 /**
@@ -74,7 +79,7 @@ export interface Connection extends ConnectionFlags {
  * endpoint, an endpoint that isn't of its transport's form, an `--api` without a Google
  * endpoint (generic) and no `--endpoint` or LONGRUN_EMULATOR_HOST.
  */
-export function checkConnectionFlags(flags: ConnectionFlags): void {
+export function checkConnectionFlags(flags: ConnectionFlags, env: Env): void {
   const conflict = credentialConflict(flags);
   if (conflict !== undefined) throw new UsageError(conflict);
   const { endpoint, transport, insecure } = flags;
@@ -84,7 +89,7 @@ export function checkConnectionFlags(flags: ConnectionFlags): void {
     if (insecure && /^https:\/\//i.test(endpoint)) {
       throw new UsageError('--insecure with an https:// endpoint: use http:// for plaintext, or drop --insecure');
     }
-  } else if (!process.env[EMULATOR_HOST_ENV]) {
+  } else if (!env[EMULATOR_HOST_ENV]) {
     const example = transport === 'rest' ? 'http://localhost:8080' : 'localhost:50051';
     if (API_TARGETS[flags.api ?? 'optimization'].host === undefined) {
       throw new UsageError(
@@ -111,12 +116,21 @@ function credentialConflict(flags: ConnectionFlags): string | undefined {
     : undefined;
 }
 
-/** Checks the flags (see {@link checkConnectionFlags}) and reads the token file; UsageError on a problem. */
-export async function prepareConnection(flags: ConnectionFlags, stdin?: Readable): Promise<Connection> {
-  checkConnectionFlags(flags);
+/**
+ * Checks the flags (see {@link checkConnectionFlags}) and reads the token file (`-`: `stdin`);
+ * UsageError on a problem.
+ */
+export async function prepareConnection(flags: ConnectionFlags, stdin: Readable, env: Env): Promise<Connection> {
+  checkConnectionFlags(flags, env);
   const token = flags.accessTokenFile === undefined ? undefined : await readToken(flags.accessTokenFile, stdin);
   const rootCerts = flags.caCert === undefined ? undefined : await readCaCert(flags.caCert);
-  return { ...flags, ...(token !== undefined && { token }), ...(rootCerts !== undefined && { rootCerts }) };
+  const emulatorHost = flags.endpoint === undefined ? env[EMULATOR_HOST_ENV] || undefined : undefined;
+  return {
+    ...flags,
+    ...(token !== undefined && { token }),
+    ...(rootCerts !== undefined && { rootCerts }),
+    ...(emulatorHost !== undefined && { emulatorHost }),
+  };
 }
 
 /** The PEM file of `--ca-cert`; a file that can't be read is a UsageError naming it. */
@@ -138,27 +152,23 @@ export function connect(flags: Connection): OperationsClient {
     ...(flags.rootCerts !== undefined && { rootCerts: flags.rootCerts }),
   };
   const { rules, host } = API_TARGETS[flags.api ?? 'optimization'];
-  // Without --endpoint: LONGRUN_EMULATOR_HOST when set (the transports read it when given no
-  // address), else the API's Google endpoint.
-  const googleHost = process.env[EMULATOR_HOST_ENV] ? undefined : host;
+  // --endpoint; else LONGRUN_EMULATOR_HOST, taken as the transports take it (plaintext, no
+  // credentials); else the API's Google endpoint (checkConnectionFlags made sure there is one).
+  const { endpoint, emulatorHost } = flags;
+  const target = emulatorHost === undefined ? { ...security, insecure } : { auth: 'none' as const, insecure: true };
   const transport =
     flags.transport === 'rest'
       ? createRestTransport({
-          ...security,
+          ...target,
           rules,
-          ...(flags.endpoint !== undefined
-            ? { baseUrl: restUrl(flags.endpoint, insecure) }
-            : googleHost !== undefined && { baseUrl: `https://${googleHost}` }),
-          insecure,
+          baseUrl:
+            endpoint !== undefined
+              ? restUrl(endpoint, insecure)
+              : emulatorHost !== undefined
+                ? restUrl(emulatorHost, true)
+                : `https://${host}`,
         })
-      : createGrpcTransport({
-          ...security,
-          rules,
-          ...(flags.endpoint !== undefined
-            ? { address: flags.endpoint }
-            : googleHost !== undefined && { address: `${googleHost}:443` }),
-          insecure,
-        });
+      : createGrpcTransport({ ...target, rules, address: endpoint ?? emulatorHost ?? `${host}:443` });
   return new OperationsClient({
     transport,
     ...(flags.callTimeout !== undefined && { timeoutMs: flags.callTimeout }),

@@ -43,7 +43,7 @@ const MAX_TOKEN_BYTES = 64 * 1024;
  * The bearer token in `file` (`-`: standard input), whitespace trimmed. A missing, unreadable,
  * empty or oversized file, or one holding more than one word, is a UsageError naming the file.
  */
-export async function readToken(file: string, stdin: Readable = process.stdin): Promise<string> {
+export async function readToken(file: string, stdin: Readable): Promise<string> {
   const what = file === '-' ? '--access-token-file - (standard input)' : `--access-token-file ${file}`;
   let text: string | undefined;
   try {
@@ -101,7 +101,7 @@ async function openRegular(file: string): Promise<FileHandle> {
  * The stream of `cancel --from FILE`, opened now (`-`: standard input), so that a file that
  * can't be read stops the command before any call: UsageError `cannot read FILE: <reason>`.
  */
-export async function openNames(file: string, stdin: Readable = process.stdin): Promise<Readable> {
+export async function openNames(file: string, stdin: Readable): Promise<Readable> {
   if (file === '-') return stdin;
   try {
     return (await openRegular(file)).createReadStream();

@@ -8,7 +8,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import type { CancelMode } from '../emulator';
 import { API_NAMES, count, duration, port, positive, runFor, type ApiName } from './args';
 import { SHELLS, completionScript, type Shell } from './completion';
-import { stdio, type Output } from './output';
+import { stdio, type Io } from './output';
 import {
   EXIT_FAILED,
   EXIT_OK,
@@ -93,7 +93,7 @@ function loadServe(): typeof import('./serve') {
 }
 
 /** Runs the command with `argv` (without `node` and the script); resolves to the exit code. */
-export async function main(argv: readonly string[], io: Output = stdio): Promise<number> {
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   let exitCode = EXIT_OK;
   const program = new Command('longrun')
     .description('Cancel and inspect google.longrunning operations (Optimization v1 by default).')

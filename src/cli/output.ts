@@ -1,13 +1,35 @@
 /** What the command prints: JSON lines for scripts, short sentences and tables for people. */
+import type { Readable, Writable } from 'node:stream';
 import { codeName, defaultTypeRegistry, type Operation, type OperationsError } from '..';
 // The one internal module the command uses: the library keeps its JSON mapping to itself.
 import { anyToJson, operationToJson } from '../json';
 
-export interface Output {
+/**
+ * What the command reads and writes, and the environment and clock it reads: the process's own
+ * ({@link stdio}), or a test's (`main(argv, io)` runs in process, as a subprocess would).
+ */
+export interface Io {
+  /** Writes a line to stdout, terminal-safe. */
   out(line: string): void;
+  /** Writes a line to stderr, terminal-safe. */
   err(line: string): void;
   /** Writes a line to stdout, resolving once the stream can take more (memory stays flat on a slow pipe). */
   write(line: string): Promise<void>;
+  /** Standard input: `--from -` and `--access-token-file -` read it. */
+  readonly stdin: Readable;
+  /** The environment the command reads (LONGRUN_EMULATOR_HOST). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Milliseconds since the epoch: the clock of cancel's summary rate. */
+  now(): number;
+}
+
+/** The streams, environment and clock an {@link Io} is made of. */
+export interface IoSource {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => number;
 }
 
 /**
@@ -36,14 +58,33 @@ export function oneLine(text: string): string {
   return terminalSafe(text).replace(/[\n\t]/g, escapeChar);
 }
 
-export const stdio: Output = {
-  out: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
-  err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
-  write: (line) =>
-    process.stdout.write(`${terminalSafe(line)}\n`)
-      ? Promise.resolve()
-      : new Promise((resolve) => process.stdout.once('drain', resolve)),
-};
+/** The {@link Io} of `source`'s streams; each is read from `source` when used. */
+export function ioOf(source: IoSource): Io {
+  return {
+    out: (line) => void source.stdout.write(`${terminalSafe(line)}\n`),
+    err: (line) => void source.stderr.write(`${terminalSafe(line)}\n`),
+    write: (line) =>
+      source.stdout.write(`${terminalSafe(line)}\n`)
+        ? Promise.resolve()
+        : new Promise((resolve) => source.stdout.once('drain', resolve)),
+    get stdin() {
+      return source.stdin;
+    },
+    env: source.env,
+    now: () => source.now(),
+  };
+}
+
+/** The process's own: its standard streams (stdin opened only when read), `process.env`, `Date.now`. */
+export const stdio: Io = ioOf({
+  get stdin() {
+    return process.stdin;
+  },
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  now: Date.now,
+});
 
 /** An Operation in its proto3 JSON form, one line. */
 export function operationLine(operation: Operation): string {

@@ -4,7 +4,7 @@ import { Code, OperationsClient, OperationsError, createGrpcTransport, createRes
 import { startEmulator, type CancelMode } from '../emulator';
 import type { ApiName } from './args';
 import { API_TARGETS } from './connect';
-import type { Output } from './output';
+import type { Io } from './output';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './verbs';
 
 export interface EmulatorFlags {
@@ -25,7 +25,7 @@ export interface EmulatorFlags {
   json?: boolean;
 }
 
-export async function runEmulator(options: EmulatorFlags, io: Output): Promise<number> {
+export async function runEmulator(options: EmulatorFlags, io: Io): Promise<number> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     io.err('error: --tls-cert and --tls-key go together');
     return EXIT_USAGE;
@@ -79,7 +79,7 @@ function describeState(op: OperationView): string {
 }
 
 /** The main job, on the embedded emulator, over each transport in turn. */
-export async function runDemo(io: Output): Promise<number> {
+export async function runDemo(io: Io): Promise<number> {
   const emulator = await startEmulator();
   io.out('longrun demo: cancel an operation and confirm it, on the embedded emulator');
   io.out(`  emulator  gRPC on ${emulator.grpcAddress}, REST on ${emulator.httpUrl} (plaintext, loopback)`);

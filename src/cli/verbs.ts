@@ -13,16 +13,7 @@ import {
 } from '..';
 import { checkConnectionFlags, connect, prepareConnection, type Connection, type ConnectionFlags } from './connect';
 import { UsageError, openNames, plainReason } from './files';
-import {
-  describeOperation,
-  errorLine,
-  errorText,
-  oneLine,
-  operationLine,
-  stdio,
-  tidyMessage,
-  type Output,
-} from './output';
+import { describeOperation, errorLine, errorText, oneLine, operationLine, stdio, tidyMessage, type Io } from './output';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -40,7 +31,7 @@ export interface CommonFlags extends ConnectionFlags {
  * Runs `setup`, the checks and reads that come before any call; a UsageError prints its one
  * line and gives EXIT_USAGE (a number), anything else is thrown on.
  */
-async function beforeAnyCall<T extends object>(io: Output, setup: () => Promise<T>): Promise<T | number> {
+async function beforeAnyCall<T extends object>(io: Io, setup: () => Promise<T>): Promise<T | number> {
   try {
     return await setup();
   } catch (error) {
@@ -53,11 +44,11 @@ async function beforeAnyCall<T extends object>(io: Output, setup: () => Promise<
 /** Runs `work` with a client, closing it after; a failure prints one line and gives its exit code. */
 async function withClient(
   flags: CommonFlags,
-  io: Output,
+  io: Io,
   name: string,
   work: (client: OperationsClient) => Promise<number>,
 ): Promise<number> {
-  const connection = await beforeAnyCall(io, () => prepareConnection(flags));
+  const connection = await beforeAnyCall(io, () => prepareConnection(flags, io.stdin, io.env));
   if (typeof connection === 'number') return connection;
   const client = connect(connection);
   try {
@@ -72,7 +63,7 @@ async function withClient(
   }
 }
 
-export function getVerb(name: string, flags: CommonFlags, io: Output): Promise<number> {
+export function getVerb(name: string, flags: CommonFlags, io: Io): Promise<number> {
   return withClient(flags, io, name, async (client) => {
     const op = await client.getOperation(name);
     io.out(flags.json ? operationLine(op) : describeOperation(op));
@@ -83,7 +74,7 @@ export function getVerb(name: string, flags: CommonFlags, io: Output): Promise<n
 export function listVerb(
   parent: string,
   flags: CommonFlags & { filter?: string; pageSize?: number; limit?: number },
-  io: Output,
+  io: Io,
 ): Promise<number> {
   return withClient(flags, io, parent, async (client) => {
     let n = 0;
@@ -100,7 +91,7 @@ export function listVerb(
   });
 }
 
-export function deleteVerb(name: string, flags: CommonFlags, io: Output): Promise<number> {
+export function deleteVerb(name: string, flags: CommonFlags, io: Io): Promise<number> {
   return withClient(flags, io, name, async (client) => {
     await client.deleteOperation(name);
     if (flags.json) io.out(JSON.stringify({ name, deleted: true }));
@@ -110,7 +101,7 @@ export function deleteVerb(name: string, flags: CommonFlags, io: Output): Promis
 }
 
 /** Waits until the operation is done: exit 0 once done (whatever its result), 1 if still running at the deadline. */
-export function waitVerb(name: string, flags: CommonFlags, io: Output): Promise<number> {
+export function waitVerb(name: string, flags: CommonFlags, io: Io): Promise<number> {
   return withClient(flags, io, name, async (client) => {
     const op = await client.waitForDone(name, flags.timeout === undefined ? {} : { timeoutMs: flags.timeout });
     io.out(flags.json ? operationLine(op) : describeOperation(op));
@@ -224,8 +215,8 @@ export const GRACE_MS = 5_000;
  * in hand is `not-attempted`. A listing that fails prints its error after the results of the
  * calls in flight (exit 1; 2 for an invalid parent or filter caught before sending).
  */
-export async function cancelVerb(names: readonly string[], flags: CancelFlags, io: Output): Promise<number> {
-  const setup = await beforeAnyCall(io, () => prepareCancel(flags, names));
+export async function cancelVerb(names: readonly string[], flags: CancelFlags, io: Io): Promise<number> {
+  const setup = await beforeAnyCall(io, () => prepareCancel(flags, names, io));
   if (typeof setup === 'number') return setup;
   const client = connect(setup.connection);
   const stop = new AbortController();
@@ -240,7 +231,7 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
   const counts: Record<string, number> = {};
   let invalid = 0;
   let failed = 0;
-  const started = Date.now();
+  const started = io.now();
   let listFailure: OperationsError | undefined;
   const progress =
     flags.json && !process.stdout.isTTY
@@ -260,7 +251,7 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
     const results: AsyncIterable<CancelMatchingResult> =
       flags.parent === undefined
         ? client.cancelMany(
-            nameSource(names, setup.source, skip, (name) => {
+            nameSource(names, setup.source, io.stdin, skip, (name) => {
               counts['skipped'] = (counts['skipped'] ?? 0) + 1;
               return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
             }),
@@ -290,14 +281,14 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
     process.off('SIGINT', onSigint);
     clearTimeout(grace);
     progress?.stop();
-    closeSource(setup.source);
+    closeSource(setup.source, io.stdin);
     await client.close();
   }
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   if (!flags.quiet) {
     const parts = Object.entries(counts).map(([outcome, n]) => `${n} ${outcome}`);
     io.err(
-      `cancel: ${total} name${total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'} (${formatRate(total, Date.now() - started)}/s)`,
+      `cancel: ${total} name${total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'} (${formatRate(total, io.now() - started)}/s)`,
     );
   }
   if (listFailure !== undefined) {
@@ -319,18 +310,19 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
 async function prepareCancel(
   flags: CancelFlags,
   names: readonly string[],
+  io: Io,
 ): Promise<{ connection: Connection; source: Readable | undefined; skip: Set<string> | undefined }> {
-  checkConnectionFlags(flags);
+  checkConnectionFlags(flags, io.env);
   checkParentFlags(flags, names);
   if (flags.from === '-' && flags.accessTokenFile === '-') {
     throw new UsageError('--from - and --access-token-file - both read standard input: give the token in a file');
   }
   const skip = flags.skipDone === undefined ? undefined : await readDoneNames(flags.skipDone);
-  const source = flags.from === undefined ? undefined : await openNames(flags.from);
+  const source = flags.from === undefined ? undefined : await openNames(flags.from, io.stdin);
   try {
-    return { connection: await prepareConnection(flags), source, skip };
+    return { connection: await prepareConnection(flags, io.stdin, io.env), source, skip };
   } catch (error) {
-    closeSource(source);
+    closeSource(source, io.stdin);
     throw error;
   }
 }
@@ -358,14 +350,15 @@ function checkParentFlags(flags: CancelFlags, names: readonly string[]): void {
 }
 
 /** Closes the stream of `--from` (a file's; standard input stays open). */
-function closeSource(source: Readable | undefined): void {
-  if (source !== undefined && source !== process.stdin) source.destroy();
+function closeSource(source: Readable | undefined, stdin: Readable): void {
+  if (source !== undefined && source !== stdin) source.destroy();
 }
 
 /** The names to cancel: the arguments, then the lines of `source` (`--from`'s file or stdin), read lazily. */
 async function* nameSource(
   names: readonly string[],
   source: Readable | undefined,
+  stdin: Readable,
   skip: ReadonlySet<string> | undefined,
   onSkip: (name: string) => Promise<void>,
 ): AsyncGenerator<string> {
@@ -378,7 +371,7 @@ async function* nameSource(
         if (name !== '' && !name.startsWith('#')) yield name;
       }
     } finally {
-      closeSource(source);
+      closeSource(source, stdin);
     }
   };
   for await (const name of all()) {
@@ -463,7 +456,7 @@ function withRate(format: string): (options: BarOptions, params: BarParams, payl
 
 /** A progress bar on stderr, only when stderr is a terminal. */
 async function openProgress(
-  io: Output,
+  io: Io,
   named: number | undefined,
   from: string | undefined,
 ): Promise<Progress | undefined> {

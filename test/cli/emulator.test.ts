@@ -1,13 +1,13 @@
 /**
  * The `longrun` command as a subprocess: the emulator verb serving a client of another
  * process that nobody here wrote (grpc-js with @grpc/proto-loader reading the upstream
- * operations.proto), the demo verb, and usage errors.
+ * operations.proto), and the demo verb; the verbs against it and the usage errors in process.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import { runLongrun, startEmulatorProcess } from '../helpers/cli';
+import { runCommand, runLongrun, startEmulatorProcess } from '../helpers/cli';
 
 interface DynamicOperation {
   name: string;
@@ -122,7 +122,7 @@ describe('longrun emulator', () => {
       const api = ['--api', 'route-optimization', '--insecure', '--json'];
       const grpcFlags = [...api, '--endpoint', address.grpc as string];
       const restFlags = [...api, '--endpoint', address.http as string, '--transport', 'rest'];
-      const seeded = await runLongrun(['get', op1, ...grpcFlags]);
+      const seeded = await runCommand(['get', op1, ...grpcFlags]);
       expect(seeded.code).toBe(0);
       expect(JSON.parse(seeded.stdout)).toMatchObject({
         name: op1,
@@ -130,12 +130,12 @@ describe('longrun emulator', () => {
       });
       // Without --api, the command takes Optimization v1's names: this one is refused, exit 2.
       // LONGRUN_EMULATOR_HOST stands for --endpoint with --api too.
-      const viaEnv = await runLongrun(['get', op1, '--api', 'route-optimization', '--json'], undefined, {
-        LONGRUN_EMULATOR_HOST: address.grpc as string,
+      const viaEnv = await runCommand(['get', op1, '--api', 'route-optimization', '--json'], {
+        env: { LONGRUN_EMULATOR_HOST: address.grpc as string },
       });
       expect(viaEnv.code).toBe(0);
       expect(JSON.parse(viaEnv.stdout)).toMatchObject({ name: op1 });
-      const refused = await runLongrun(['get', op1, '--endpoint', address.grpc as string, '--insecure']);
+      const refused = await runCommand(['get', op1, '--endpoint', address.grpc as string, '--insecure']);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/expected projects\/\*\/operations\/\*/);
       // Route Optimization's own method starts an operation that runs until cancelled (--run-for forever).
@@ -146,12 +146,12 @@ describe('longrun emulator', () => {
       expect(started.status).toBe(200);
       const { name } = (await started.json()) as { name: string };
       expect(name).toMatch(/^projects\/demo\/locations\/eu\/operations\//);
-      const still = await runLongrun(['wait', name, ...restFlags, '--timeout', '3s']);
+      const still = await runCommand(['wait', name, ...restFlags, '--timeout', '1s']);
       expect(still.code).toBe(1);
       const running = JSON.parse(still.stdout) as Record<string, unknown>;
       expect(running['name']).toBe(name);
       expect(running).not.toHaveProperty('done'); // proto3 JSON leaves false out
-      const cancelled = await runLongrun(['cancel', '--parent', 'projects/demo/locations/eu', ...restFlags, '--wait']);
+      const cancelled = await runCommand(['cancel', '--parent', 'projects/demo/locations/eu', ...restFlags, '--wait']);
       expect(cancelled.code).toBe(0);
       expect(lines(cancelled.stdout)).toEqual([{ name, outcome: 'cancelled' }]);
     } finally {
@@ -172,7 +172,7 @@ describe('longrun emulator', () => {
     ]);
     try {
       const flags = ['--endpoint', address.grpc as string, '--insecure', '--json'];
-      const seeded = await runLongrun(['get', 'projects/demo/operations/op-1', ...flags]);
+      const seeded = await runCommand(['get', 'projects/demo/operations/op-1', ...flags]);
       expect(JSON.parse(seeded.stdout)).toMatchObject({
         metadata: { '@type': 'type.googleapis.com/longrun.emulator.v1.ProgressMetadata' },
       });
@@ -182,7 +182,7 @@ describe('longrun emulator', () => {
       });
       const { name } = (await started.json()) as { name: string };
       // Done well before the default 5 s: --run-for 200ms was applied.
-      const waited = await runLongrun(['wait', name, ...flags, '--timeout', '3s']);
+      const waited = await runCommand(['wait', name, ...flags, '--timeout', '3s']);
       expect(waited.code).toBe(0);
       expect(JSON.parse(waited.stdout)).toMatchObject({
         name,
@@ -208,7 +208,7 @@ describe('longrun emulator', () => {
     [['emulator', '--grpc-port', 'eighty'], /expected a port number/],
     [['frobnicate'], /unknown command/],
   ])('usage errors exit 2 with a one-line hint: %j', async (args, hint) => {
-    const result = await runLongrun(args);
+    const result = await runCommand(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(hint);
     expect(result.stdout).toBe('');

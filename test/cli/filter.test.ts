@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../src/emulator';
-import { runLongrun } from '../helpers/cli';
+import { runCommand } from '../helpers/cli';
 
 interface Line {
   name: string;
@@ -51,13 +51,13 @@ describe.each(['grpc', 'rest'] as const)('longrun cancel --parent over %s', (tra
     const { live, done } = seed(emulator, 'projects/demo');
     const args = ['cancel', '--parent', 'projects/demo', '--filter', 'done = false', ...flags];
 
-    const dry = await runLongrun([...args, '--dry-run', '--json', '--page-size', '7']);
+    const dry = await runCommand([...args, '--dry-run', '--json', '--page-size', '7']);
     expect(dry.code).toBe(0);
     expect(linesOf(dry.stdout)).toEqual(live.map((name) => ({ name, outcome: 'would-cancel' })));
     expect(dry.stderr).toMatch(/cancel: 50 names: 50 would-cancel/);
     expect(cancelsSent(emulator, 'projects/demo')).toEqual([]);
 
-    const real = await runLongrun([...args, '--json', '--page-size', '7']);
+    const real = await runCommand([...args, '--json', '--page-size', '7']);
     expect(real.code).toBe(0);
     const lines = linesOf(real.stdout);
     expect(lines).toHaveLength(50);
@@ -68,7 +68,7 @@ describe.each(['grpc', 'rest'] as const)('longrun cancel --parent over %s', (tra
     for (const name of done) expect(emulator.getOperation(name).response).toBeDefined();
 
     // Run again: nothing is left to match.
-    const again = await runLongrun([...args, '--json']);
+    const again = await runCommand([...args, '--json']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('');
     expect(cancelsSent(emulator, 'projects/demo')).toHaveLength(50);
@@ -76,7 +76,7 @@ describe.each(['grpc', 'rest'] as const)('longrun cancel --parent over %s', (tra
 
   it('--wait: each confirmed cancelled; human lines', async () => {
     const { live } = seed(emulator, 'projects/demo');
-    const result = await runLongrun([
+    const result = await runCommand([
       'cancel',
       '--parent',
       'projects/demo',
@@ -105,7 +105,7 @@ describe('longrun cancel --parent: no filter, resume, errors', () => {
 
   it('no filter: the finished are already-done (nothing sent), the running requested, exit 0', async () => {
     const { live, done } = seed(emulator, 'projects/demo');
-    const result = await runLongrun(['cancel', '--parent', 'projects/demo', '--json', ...flags]);
+    const result = await runCommand(['cancel', '--parent', 'projects/demo', '--json', ...flags]);
     expect(result.code).toBe(0);
     const lines = linesOf(result.stdout);
     expect(lines.filter((l) => l.outcome === 'already-done').map((l) => l.name)).toEqual(done);
@@ -125,7 +125,7 @@ describe('longrun cancel --parent: no filter, resume, errors', () => {
           .map((name) => JSON.stringify({ name, outcome: 'requested' }))
           .join('\n'),
       );
-      const result = await runLongrun([
+      const result = await runCommand([
         'cancel',
         '--parent',
         'projects/demo',
@@ -147,7 +147,7 @@ describe('longrun cancel --parent: no filter, resume, errors', () => {
 
   it('a filter the server refuses: an error line, nothing cancelled, exit 1', async () => {
     seed(emulator, 'projects/demo');
-    const result = await runLongrun([
+    const result = await runCommand([
       'cancel',
       '--parent',
       'projects/demo',
@@ -163,7 +163,7 @@ describe('longrun cancel --parent: no filter, resume, errors', () => {
 
   it('an invalid parent: one line, nothing sent, exit 2', async () => {
     const before = emulator.requestCount;
-    const result = await runLongrun(['cancel', '--parent', 'not a parent', ...flags]);
+    const result = await runCommand(['cancel', '--parent', 'not a parent', ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^longrun: cancel: listing not a parent: .*\n/m);
     expect(emulator.requestCount).toBe(before);
@@ -174,7 +174,7 @@ describe('longrun cancel --parent: no filter, resume, errors', () => {
     [['--from', '-'], /--parent and --from both give the operations: use one/],
   ])('--parent with %j: usage error, exit 2, nothing sent', async (extra, message) => {
     const before = emulator.requestCount;
-    const result = await runLongrun(['cancel', '--parent', 'projects/demo', ...extra, ...flags]);
+    const result = await runCommand(['cancel', '--parent', 'projects/demo', ...extra, ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
@@ -186,14 +186,14 @@ describe('longrun cancel --parent: no filter, resume, errors', () => {
     [['--page-size', '7'], '--page-size'],
     [['--dry-run'], '--dry-run'],
   ])('%j without --parent: usage error, exit 2', async (extra, flag) => {
-    const result = await runLongrun(['cancel', 'projects/demo/operations/op-1', ...extra, ...flags]);
+    const result = await runCommand(['cancel', 'projects/demo/operations/op-1', ...extra, ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`longrun: ${flag} needs --parent\n`);
     expect(emulator.requestCount).toBe(0);
   });
 
   it('no names, no --from, no --parent: the usage error names --parent', async () => {
-    const result = await runLongrun(['cancel']);
+    const result = await runCommand(['cancel']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--parent PARENT/);
   });

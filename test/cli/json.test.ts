@@ -2,7 +2,7 @@
  * `longrun get --json` prints an operation's response in proto3 JSON that other parsers read
  * right: a google.protobuf.StringValue as `"value": "<the string>"`, over gRPC and over the
  * emulator's REST face alike, and JSON that @bufbuild/protobuf reads and writes back unchanged.
- * Runs the built command (`npm run build`).
+ * The command runs in process (`main(argv, io)`).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,7 +12,7 @@ import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { StringValue } from '../../generated/google/protobuf/wrappers';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { typeUrlOf } from '../../src/proto';
-import { runLongrun } from '../helpers/cli';
+import { runCommand } from '../helpers/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const reference = createFileRegistry(
@@ -43,7 +43,7 @@ describe('longrun get --json of an operation whose response is a StringValue', (
     ['gRPC', () => ['--endpoint', emulator.grpcAddress]],
     ['REST', () => ['--transport', 'rest', '--endpoint', emulator.httpUrl]],
   ])('over %s: "value": "finished anyway", and @bufbuild/protobuf round-trips it unchanged', async (_, endpoint) => {
-    const result = await runLongrun(['get', NAME, '--json', ...endpoint(), '--insecure']);
+    const result = await runCommand(['get', NAME, '--json', ...endpoint(), '--insecure']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const line = result.stdout.trim();
@@ -69,7 +69,7 @@ describe('longrun get --json of an operation whose response is a StringValue', (
       ['--endpoint', emulator.grpcAddress],
       ['--transport', 'rest', '--endpoint', emulator.httpUrl],
     ]) {
-      const result = await runLongrun(['get', name, '--json', ...endpoint, '--insecure']);
+      const result = await runCommand(['get', name, '--json', ...endpoint, '--insecure']);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({
         response: { typeUrl: 'type.googleapis.com/example.v1.Mystery', value: 'CAE=' },
@@ -79,8 +79,8 @@ describe('longrun get --json of an operation whose response is a StringValue', (
 
   it('gRPC and REST print the same JSON', async () => {
     const [grpc, rest] = await Promise.all([
-      runLongrun(['get', NAME, '--json', '--endpoint', emulator.grpcAddress, '--insecure']),
-      runLongrun(['get', NAME, '--json', '--transport', 'rest', '--endpoint', emulator.httpUrl, '--insecure']),
+      runCommand(['get', NAME, '--json', '--endpoint', emulator.grpcAddress, '--insecure']),
+      runCommand(['get', NAME, '--json', '--transport', 'rest', '--endpoint', emulator.httpUrl, '--insecure']),
     ]);
     expect(JSON.parse(rest.stdout)).toEqual(JSON.parse(grpc.stdout));
   });

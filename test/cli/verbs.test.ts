@@ -1,8 +1,11 @@
-/** The `longrun` verbs on operations, run as a subprocess against the emulator, over both transports. */
+/**
+ * The `longrun` verbs on operations, run in process (`main(argv, io)`) against the emulator, over
+ * both transports.
+ */
 import { Code } from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import * as path from 'node:path';
-import { runLongrun } from '../helpers/cli';
+import { runCommand } from '../helpers/cli';
 import { makeTestPki, type TestPki } from '../helpers/tls';
 import {
   NAME as FAULT_NAME,
@@ -38,7 +41,7 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
 
   it('get --json prints the operation in proto3 JSON', async () => {
     const name = fresh();
-    const result = await runLongrun(['get', name, ...flags, '--json']);
+    const result = await runCommand(['get', name, ...flags, '--json']);
     expect(result.code).toBe(0);
     const [op] = lines(result.stdout);
     expect(op).toMatchObject({
@@ -51,18 +54,18 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
   it('cancel prints requested; cancel --wait confirms; get shows the cancel', async () => {
     const a = fresh();
     const b = fresh({ cancelMode: 'delayed' });
-    const requested = await runLongrun(['cancel', a, ...flags, '--json']);
+    const requested = await runCommand(['cancel', a, ...flags, '--json']);
     expect(requested.code).toBe(0);
     expect(lines(requested.stdout)).toEqual([{ name: a, outcome: 'requested' }]);
-    const confirmed = await runLongrun(['cancel', b, '--wait', '--timeout', '10s', ...flags, '--json']);
+    const confirmed = await runCommand(['cancel', b, '--wait', '--timeout', '10s', ...flags, '--json']);
     expect(confirmed.code).toBe(0);
     expect(lines(confirmed.stdout)).toEqual([{ name: b, outcome: 'cancelled' }]);
-    const human = await runLongrun(['get', a, ...flags]);
+    const human = await runCommand(['get', a, ...flags]);
     // How it ended, then what its metadata says: its type's short name and state.
     expect(human.stdout).toMatch(new RegExp(`^${a}  done  CANCELLED \\(1\\): .*  AsyncModelMetadata CANCELLED\n$`));
-    const running = await runLongrun(['get', fresh(), ...flags]);
+    const running = await runCommand(['get', fresh(), ...flags]);
     expect(running.stdout).toMatch(/^projects\/\S+ {2}running {2}AsyncModelMetadata RUNNING\n$/);
-    const progress = await runLongrun(['get', fresh({ metadata: 'progress' }), ...flags]);
+    const progress = await runCommand(['get', fresh({ metadata: 'progress' }), ...flags]);
     expect(progress.stdout).toMatch(/ {2}running {2}ProgressMetadata\n$/);
   });
 
@@ -70,16 +73,16 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
     const stubborn = fresh({ cancelMode: 'unimplemented' });
     const slow = fresh({ cancelMode: 'delayed', cancelDelayMs: 30_000 });
     const finishes = fresh({ cancelMode: 'ignore', cancelDelayMs: 0 });
-    const result = await runLongrun([
+    const result = await runCommand([
       'cancel',
       stubborn,
       slow,
       finishes,
       '--wait',
       '--timeout',
-      // Long enough for a child process to connect and read on a loaded machine; the slow
-      // cancel takes 30 s, so it is still running when this deadline ends.
-      '3s',
+      // Long enough to connect and read on a loaded machine; the slow cancel takes 30 s, so it
+      // is still running when this deadline ends.
+      '1s',
       ...flags,
       '--json',
     ]);
@@ -93,7 +96,7 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
   it('an invalid name: exit 2, nothing sent for it, the others still run', async () => {
     const ok = fresh();
     const before = emulator.requestCount;
-    const result = await runLongrun(['cancel', 'projects/x/operations/a/b', ok, ...flags, '--json']);
+    const result = await runCommand(['cancel', 'projects/x/operations/a/b', ok, ...flags, '--json']);
     expect(result.code).toBe(2);
     const out = lines(result.stdout);
     expect(out).toContainEqual(
@@ -104,7 +107,7 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
   });
 
   it('a server error: exit 1 with an error line', async () => {
-    const result = await runLongrun(['get', `projects/cli-${transport}/operations/missing`, ...flags, '--json']);
+    const result = await runCommand(['get', `projects/cli-${transport}/operations/missing`, ...flags, '--json']);
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toEqual([
       {
@@ -120,14 +123,14 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
     const parent = `projects/cli-list-${transport}`;
     for (let i = 0; i < 12; i++)
       emulator.createOperation({ name: `${parent}/operations/o${i}`, ...(i % 3 === 0 && { runForMs: 0 }) });
-    const all = await runLongrun(['list', parent, '--page-size', '5', ...flags, '--json']);
+    const all = await runCommand(['list', parent, '--page-size', '5', ...flags, '--json']);
     expect(all.code).toBe(0);
     expect(lines(all.stdout).map((o) => o['name'])).toEqual(
       Array.from({ length: 12 }, (_, i) => `${parent}/operations/o${i}`),
     );
-    const limited = await runLongrun(['list', parent, '--limit', '4', ...flags, '--json']);
+    const limited = await runCommand(['list', parent, '--limit', '4', ...flags, '--json']);
     expect(lines(limited.stdout)).toHaveLength(4);
-    const done = await runLongrun(['list', parent, '--filter', 'done = true', ...flags, '--json']);
+    const done = await runCommand(['list', parent, '--filter', 'done = true', ...flags, '--json']);
     expect(lines(done.stdout).map((o) => o['name'])).toEqual([0, 3, 6, 9].map((i) => `${parent}/operations/o${i}`));
   });
 
@@ -138,31 +141,31 @@ describe.each(['grpc', 'rest'] as const)('longrun verbs over %s', (transport) =>
     const name = fresh({ runForMs: 0, error: { code: Code.INTERNAL, message: hostile, details: [] } });
     // eslint-disable-next-line no-control-regex -- control characters are what it finds
     const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
-    const human = await runLongrun(['get', name, ...flags]);
+    const human = await runCommand(['get', name, ...flags]);
     expect(human.code).toBe(0);
     expect(human.stdout.split('\n').filter((l) => l !== '')).toHaveLength(1);
     expect(human.stdout).not.toMatch(unsafe);
     expect(human.stdout).toContain('solver died\\u001b]0;owned\\u0007\\u000d\\u000aprojects/x/operations/y');
     expect(human.stdout).toContain('\\u202eevil\\u009b2J');
-    const json = await runLongrun(['get', name, ...flags, '--json']);
+    const json = await runCommand(['get', name, ...flags, '--json']);
     expect(json.stdout).not.toMatch(unsafe);
     expect(lines(json.stdout)[0]).toMatchObject({ name, error: { code: Code.INTERNAL, message: hostile } });
   });
 
   it('delete removes; wait reports done (exit 0) or still running at the deadline (exit 1)', async () => {
     const gone = fresh();
-    expect((await runLongrun(['delete', gone, ...flags, '--json'])).stdout.trim()).toBe(
+    expect((await runCommand(['delete', gone, ...flags, '--json'])).stdout.trim()).toBe(
       JSON.stringify({ name: gone, deleted: true }),
     );
-    expect((await runLongrun(['get', gone, ...flags])).code).toBe(1);
+    expect((await runCommand(['get', gone, ...flags])).code).toBe(1);
     const quick = fresh({ runForMs: 100 });
-    const waited = await runLongrun(['wait', quick, ...flags, '--json', '--timeout', '10s']);
+    const waited = await runCommand(['wait', quick, ...flags, '--json', '--timeout', '10s']);
     expect(waited.code).toBe(0);
     expect(lines(waited.stdout)[0]).toMatchObject({ name: quick, done: true });
     const never = fresh();
-    // The deadline must leave time for at least one read (a fresh process connects first): with
+    // The deadline must leave time for at least one read (a fresh client connects first): with
     // none, the wait fails with DEADLINE_EXCEEDED instead of printing the operation still running.
-    const timedOut = await runLongrun(['wait', never, ...flags, '--timeout', '3s']);
+    const timedOut = await runCommand(['wait', never, ...flags, '--timeout', '1s']);
     expect(timedOut.code).toBe(1);
     expect(timedOut.stdout).toMatch(/running/);
   });
@@ -178,14 +181,14 @@ describe('longrun usage errors', () => {
     [['get', 'operations/o', '--api', 'generic'], /--api generic has no Google endpoint: give --endpoint/],
     [['get', 'projects/p/operations/o', '--api', 'maps'], /Allowed choices are optimization, route-optimization/],
   ])('%j exits 2 with a hint', async (args, hint) => {
-    // Without LONGRUN_EMULATOR_HOST, whatever the environment running the tests has.
-    const result = await runLongrun(args, undefined, { LONGRUN_EMULATOR_HOST: '' });
+    // In process, the command sees an empty environment: no LONGRUN_EMULATOR_HOST.
+    const result = await runCommand(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(hint);
   });
 
   it('--help on a verb exits 0', async () => {
-    const result = await runLongrun(['cancel', '--help']);
+    const result = await runCommand(['cancel', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/--wait/);
   });
@@ -193,14 +196,14 @@ describe('longrun usage errors', () => {
 
 describe.each(['grpc', 'rest'] as const)('--timeout is the whole wait, over %s (RELIABILITY 23)', (transport) => {
   // A server that accepts every request and never answers: each call would take its own
-  // deadline (10 s by default) if the wait didn't bound it. 2 s waits; the bound asserted is
+  // deadline (10 s by default) if the wait didn't bound it. 1 s waits; the bound asserted is
   // the per-call default, not a speed.
   let server: FaultServer<GrpcFault> | FaultServer<RestFault>;
   let flags: string[];
 
   beforeAll(async () => {
     server = transport === 'grpc' ? await startGrpcFaultServer('silent') : await startRestFaultServer('silent');
-    flags = ['--endpoint', server.address, '--transport', transport, '--insecure', '--timeout', '2s', '--json'];
+    flags = ['--endpoint', server.address, '--transport', transport, '--insecure', '--timeout', '1s', '--json'];
   });
   afterAll(() => server.close());
 
@@ -209,7 +212,7 @@ describe.each(['grpc', 'rest'] as const)('--timeout is the whole wait, over %s (
     ['cancel --wait', ['cancel', FAULT_NAME, '--wait']],
   ])('%s against a silent server ends with DEADLINE_EXCEEDED within the wait', async (_verb, args) => {
     const started = Date.now();
-    const result = await runLongrun([...args, ...flags]);
+    const result = await runCommand([...args, ...flags]);
     const elapsed = Date.now() - started;
     expect(result.code).toBe(1);
     expect(lines(result.stdout)[0]).toMatchObject({ name: FAULT_NAME, code: Code.DEADLINE_EXCEEDED });
@@ -237,7 +240,11 @@ describe('TLS to an IP address (a certificate for 127.0.0.1), on every Node vers
     ['rest', () => emulator.httpUrl.replace('http://', 'https://')],
   ])('longrun get over %s works, with no warning', async (transport, endpoint) => {
     const caFile = path.join(pki.dir, 'ca.crt');
-    const result = await runLongrun([
+    // In process, Node's warnings (DEP0123) are events of this process, not lines on stderr.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): number => warnings.push(warning);
+    process.on('warning', onWarning);
+    const result = await runCommand([
       'get',
       'projects/demo/operations/op-1',
       '--endpoint',
@@ -249,6 +256,8 @@ describe('TLS to an IP address (a certificate for 127.0.0.1), on every Node vers
       '--no-auth',
       '--json',
     ]);
+    process.off('warning', onWarning);
+    expect(warnings).toEqual([]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(lines(result.stdout)[0]).toMatchObject({ name: 'projects/demo/operations/op-1' });
@@ -259,7 +268,7 @@ describe('TLS to an IP address (a certificate for 127.0.0.1), on every Node vers
     try {
       const elsewhere = await startEmulator({ seed: 1, tls: { cert: other.serverCert, key: other.serverKey } });
       try {
-        const result = await runLongrun([
+        const result = await runCommand([
           'get',
           'projects/demo/operations/op-1',
           '--endpoint',
