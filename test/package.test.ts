@@ -13,16 +13,53 @@ function loadedFiles(specifier: string): string[] {
   return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as string[];
 }
 
+/** The sorted names `require(specifier)` exports, in a fresh Node process from the package root. */
+function exportedNames(specifier: string): string[] {
+  const script = `const m = require(${JSON.stringify(specifier)}); process.stdout.write(JSON.stringify(Object.keys(m).sort()));`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as string[];
+}
+
 describe('package entry points', () => {
-  it('`longrun` resolves by name and exports the client surface', () => {
-    const script = `const l = require('longrun'); process.stdout.write(JSON.stringify(Object.keys(l).sort()));`;
-    const keys = JSON.parse(
-      execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }),
-    ) as string[];
-    expect(keys).toEqual(
-      expect.arrayContaining(['Code', 'OperationsClient', 'OperationsError', 'createGrpcTransport']),
-    );
-    expect(keys).not.toContain('startEmulator');
+  it('`longrun` resolves by name and exports exactly the client surface', () => {
+    // The public surface: this list changes only on purpose, with an entry in CHANGELOG.md.
+    expect(exportedNames('longrun')).toEqual([
+      'CLOUD_PLATFORM_SCOPE',
+      'Code',
+      'DEFAULT_CANCEL_GRACE_MS',
+      'DEFAULT_CHANNEL_OPTIONS',
+      'DEFAULT_CLOSE_GRACE_MS',
+      'DEFAULT_GRPC_ADDRESS',
+      'DEFAULT_POLL_POLICY',
+      'DEFAULT_REST_URL',
+      'DEFAULT_RETRY_POLICY',
+      'DEFAULT_THROTTLE_POLICY',
+      'DEFAULT_TIMEOUT_MS',
+      'EMULATOR_HOST_ENV',
+      'GENERIC_RULES',
+      'MAX_ERROR_BODY_BYTES',
+      'MAX_NAME_LENGTH',
+      'OPTIMIZATION_V1_RULES',
+      'OPTIMIZATION_V1_TEMPLATE',
+      'OperationsClient',
+      'OperationsError',
+      'ROUTE_OPTIMIZATION_V1_RULES',
+      'VERSION',
+      'anyTypeName',
+      'cancelOutcome',
+      'codeName',
+      'createGrpcTransport',
+      'createRestTransport',
+      'createTypeRegistry',
+      'defaultTypeRegistry',
+      'encodeName',
+      'operationError',
+      'operationName',
+      'operationResult',
+      'operationTemplate',
+      'transcode',
+      'unpack',
+      'unpackAny',
+    ]);
   });
 
   it('the main entry never loads server code', () => {
@@ -33,9 +70,28 @@ describe('package entry points', () => {
     expect(files.filter((f) => f.includes('control') || f.includes('http-face') || f.includes('serve'))).toEqual([]);
   });
 
-  it('`longrun/emulator` exports startEmulator', () => {
+  it('`longrun/emulator` exports exactly startEmulator and its constants', () => {
+    // The emulator's public surface: this list changes only on purpose, with an entry in CHANGELOG.md.
+    expect(exportedNames('longrun/emulator')).toEqual([
+      'CANCEL_MODES',
+      'DEFAULT_CANCEL_DELAY_MS',
+      'DEFAULT_RUN_FOR_MS',
+      'FAULT_HEADER',
+      'startEmulator',
+    ]);
     const script = `const e = require('longrun/emulator'); process.stdout.write(typeof e.startEmulator);`;
     expect(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })).toBe('function');
+  });
+
+  it('`longrun/otel` exports exactly openTelemetry and its names', () => {
+    // longrun/otel's public surface: this list changes only on purpose, with an entry in CHANGELOG.md.
+    expect(exportedNames('longrun/otel')).toEqual([
+      'ATTRIBUTES',
+      'INSTRUMENTATION_NAME',
+      'METRICS',
+      'openTelemetry',
+      'rpcConventionsFromEnv',
+    ]);
   });
 });
 
