@@ -114,8 +114,17 @@ function headerRecord(raw: unknown): Record<string, string> {
   return record;
 }
 
-/** Request metadata that is a credential, and so never goes over plaintext off the machine. */
-export const SECRET_KEYS: readonly string[] = ['authorization', 'x-goog-api-key', 'cookie', 'proxy-authorization'];
+/**
+ * Request metadata that is a credential: never sent over plaintext off the machine, and its
+ * values redacted from every error and operation error a server sends back.
+ */
+export const SECRET_KEYS: readonly string[] = Object.freeze([
+  'authorization',
+  'proxy-authorization',
+  'x-goog-api-key',
+  'x-goog-iam-authorization-token',
+  'cookie',
+]);
 
 /**
  * What a transport adds to, or refuses in, each call's metadata: its credentials' headers,

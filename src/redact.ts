@@ -6,6 +6,7 @@
  */
 import { SECRET_KEYS } from './auth';
 import { OperationsError, redact, sourceMessage, type ErrorDetail } from './errors';
+import type { Any, Operation, Status } from './proto';
 import type { Metadata } from './transport';
 
 /** What a secret is replaced with. */
@@ -15,28 +16,68 @@ export const REDACTED = '[redacted]';
 const NONE: readonly string[] = Object.freeze([]);
 
 /**
+ * The shortest value searched for by value: shorter ones are not credentials (a cookie such as
+ * `lang=en`, a one-letter test token), and removing them everywhere would wreck every message
+ * (`g[redacted]gleapis.c[redacted]m`). The patterns of {@link redact} still run.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/**
  * The credential values in a call's metadata (`authorization`, `x-goog-api-key`, `cookie`,
- * `proxy-authorization`), with the forms a server may echo them in: the token without its
- * scheme (`Bearer`, `Basic`) and each cookie value. Longest first, so that a value containing
+ * `proxy-authorization`, `x-goog-iam-authorization-token`), with the forms a server may echo
+ * them in: the token without its scheme (`Bearer`, `Basic`), each cookie value, and each of
+ * those in base64 (standard and URL-safe, padded or not) and hex (either case). Values shorter
+ * than {@link MIN_SECRET_LENGTH} are left out. Longest first, so that a value containing
  * another is removed whole. (Percent-encoded forms are matched by {@link redactText}.)
  */
 export function secretsOf(metadata: Metadata | undefined): readonly string[] {
   if (metadata === undefined) return NONE;
-  const found = new Set<string>();
+  let sent = '';
+  for (const key of SECRET_KEYS) {
+    const value = metadata[key];
+    if (value !== undefined && value !== '') sent += `${key}\n${value}\n`;
+  }
+  if (sent === '') return NONE;
+  // Every call of a client sends the same credentials: their forms are worked out once.
+  if (last?.sent === sent) return last.secrets;
+  const secrets = findSecrets(metadata);
+  last = { sent, secrets };
+  return secrets;
+}
+
+/** The credentials of the last {@link secretsOf} and their forms. */
+let last: { readonly sent: string; readonly secrets: readonly string[] } | undefined;
+
+function findSecrets(metadata: Metadata): readonly string[] {
+  const values = new Set<string>();
   for (const key of SECRET_KEYS) {
     const value = metadata[key];
     if (value === undefined || value === '') continue;
-    found.add(value);
+    values.add(value);
     const scheme = /^\s*[A-Za-z][A-Za-z0-9-]*\s+(\S.*)$/.exec(value);
-    if (scheme?.[1] && key !== 'x-goog-api-key') found.add(scheme[1].trim());
+    if (scheme?.[1] && key !== 'x-goog-api-key') values.add(scheme[1].trim());
     if (key === 'cookie') {
       for (const pair of value.split(';')) {
         const cookie = pair.slice(pair.indexOf('=') + 1).trim();
-        if (cookie !== '') found.add(cookie);
+        if (cookie !== '') values.add(cookie);
       }
     }
   }
-  return [...found].sort((a, b) => b.length - a.length);
+  const found = new Set<string>();
+  for (const value of values) {
+    if (value.length < MIN_SECRET_LENGTH) continue;
+    found.add(value);
+    for (const encoded of encodings(value)) found.add(encoded);
+  }
+  return found.size === 0 ? NONE : Object.freeze([...found].sort((a, b) => b.length - a.length));
+}
+
+/** `value` in base64 (standard and URL-safe, with and without padding) and hex (lower and upper case). */
+function encodings(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const base64 = bytes.toString('base64');
+  const hex = bytes.toString('hex');
+  return [base64, base64.replace(/=+$/, ''), bytes.toString('base64url'), hex, hex.toUpperCase()];
 }
 
 /**
@@ -65,14 +106,17 @@ function secretPattern(secret: string): RegExp {
   return new RegExp(source, 'g');
 }
 
-/** `text` without any of `secrets` (in any percent-encoding), then without what the patterns catch. */
-export function redactText(text: string, secrets: readonly string[]): string {
+/**
+ * `text` without any of `secrets` (in any percent-encoding), then (unless `patterns` is false)
+ * without what the patterns catch.
+ */
+export function redactText(text: string, secrets: readonly string[], patterns = true): string {
   let clean = text;
   for (const secret of secrets) {
     if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
     if (clean.includes('%') || clean.includes('+')) clean = clean.replace(secretPattern(secret), REDACTED);
   }
-  return redact(clean);
+  return patterns ? redact(clean) : clean;
 }
 
 /**
@@ -91,19 +135,85 @@ export function redactError(error: OperationsError, secrets: readonly string[]):
   });
 }
 
+/** How deep {@link redactValue} walks a value; what lies deeper is dropped, never kept unredacted. */
 const MAX_DEPTH = 8;
 
 /** A copy of `value` with every string (keys too) and byte string that holds a secret redacted. */
 function redactValue(value: unknown, secrets: readonly string[], depth: number): unknown {
   if (typeof value === 'string') return redactText(value, secrets);
   if (value instanceof Uint8Array) return bytesHoldSecret(value, secrets) ? new Uint8Array(0) : value;
-  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets, depth + 1));
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     copy[redactText(key, secrets)] = redactValue(item, secrets, depth + 1);
   }
   return copy;
+}
+
+/**
+ * `response` with every operation it holds (an Operation, or each of a page's) redacted by
+ * value as a call's error is: a server may echo the caller's credential into an operation's
+ * error, its metadata or its response. The error's message and details are redacted (by value
+ * and by the patterns); a packed metadata or response whose bytes hold a credential the call
+ * sent is emptied (its type kept), its JSON form (a type longrun doesn't know, over REST)
+ * redacted. Nothing is copied when there is nothing to redact.
+ */
+export function redactOperations<R extends object>(response: R, metadata: Metadata | undefined): R {
+  if (isOperation(response)) return redactOperation(response, secretsOf(metadata));
+  if (hasOperations(response) && response.operations.length > 0) {
+    const secrets = secretsOf(metadata);
+    const operations = response.operations.map((operation) => redactOperation(operation, secrets));
+    return operations.every((operation, i) => operation === response.operations[i])
+      ? response
+      : { ...response, operations };
+  }
+  return response;
+}
+
+function isOperation(value: object): value is Operation {
+  return 'done' in value && typeof (value as { name?: unknown }).name === 'string';
+}
+
+function hasOperations(value: object): value is { operations: Operation[] } {
+  return Array.isArray((value as { operations?: unknown }).operations);
+}
+
+function redactOperation<O extends Operation>(operation: O, secrets: readonly string[]): O {
+  const error = operation.error && redactStatus(operation.error, secrets);
+  const metadata = operation.metadata && redactAny(operation.metadata, secrets);
+  const response = operation.response && redactAny(operation.response, secrets);
+  if (error === operation.error && metadata === operation.metadata && response === operation.response) return operation;
+  return { ...operation, error, metadata, response };
+}
+
+/** A Status with its message and details redacted. */
+function redactStatus(status: Status, secrets: readonly string[]): Status {
+  return {
+    code: status.code,
+    message: redactText(status.message, secrets),
+    details: status.details.map((detail) => {
+      const value = bytesHoldSecret(detail.value, secrets) ? Buffer.alloc(0) : detail.value;
+      const json = detail.json && (redactValue(detail.json, secrets, 0) as Readonly<Record<string, unknown>>);
+      return { typeUrl: redactText(detail.typeUrl, secrets), value, ...(json && { json }) };
+    }),
+  };
+}
+
+/** `any` emptied when its bytes hold one of `secrets`, its JSON form redacted; itself when neither applies. */
+function redactAny(any: Any, secrets: readonly string[]): Any {
+  if (secrets.length === 0) return any;
+  const leaks = holdsSecret(Buffer.from(any.value.buffer, any.value.byteOffset, any.value.byteLength), secrets);
+  const json = any.json && (redactValue(any.json, secrets, 0) as Readonly<Record<string, unknown>>);
+  if (!leaks && json === undefined) return any;
+  return { ...any, ...(leaks && { value: Buffer.alloc(0) }), ...(json && { json }) };
+}
+
+/** Whether `bytes`, read as text, hold one of `secrets` (in any percent-encoding); by value only, no patterns. */
+function holdsSecret(bytes: Buffer, secrets: readonly string[]): boolean {
+  const text = bytes.toString('latin1');
+  return secrets.some((secret) => text.includes(secret)) || redactText(text, secrets, false) !== text;
 }
 
 /** Bytes (an undecoded detail, a binary trailer) in which a secret, or what the patterns catch, appears as text. */

@@ -23,7 +23,7 @@ import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { grpcProxyChannel } from '../proxy';
 import { InFlight } from '../in-flight';
 import { ClosableCredentials, type IpTls } from './grpc-credentials';
-import { redactError, secretsOf } from '../redact';
+import { redactError, redactOperations, secretsOf } from '../redact';
 import type { CloseOptions, Metadata, ServerAddress, TlsOptions, Transport, UnaryCall } from '../transport';
 
 /** Where and how to reach the service over gRPC. */
@@ -208,7 +208,7 @@ class GrpcTransport implements Transport {
             if (onAbort) stopListening(signal as AbortSignal, onAbort);
             if (error) reject(failure(error, signal, metadata, inFlight.ending));
             else if (response === undefined) reject(new OperationsError(Code.INTERNAL, 'empty response'));
-            else resolve(response);
+            else resolve(redactOperations(response, metadata));
           },
         );
       } catch (error) {

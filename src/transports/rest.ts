@@ -11,7 +11,7 @@ import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
 import { proxyFor } from '../proxy';
 import { InFlight } from '../in-flight';
-import { redactError, secretsOf } from '../redact';
+import { redactError, redactOperations, secretsOf } from '../redact';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   MAX_ERROR_BODY_BYTES,
@@ -198,7 +198,8 @@ class RestTransport implements Transport {
       });
       if (isSuccess(response.statusCode)) {
         const body = await readUndiciBody(response, this.maxResponseBytes);
-        return parseSuccess(call.method, response.statusCode, body, this.types, this.maxResponseBytes);
+        const parsed = parseSuccess(call.method, response.statusCode, body, this.types, this.maxResponseBytes);
+        return redactOperations(parsed, headers);
       }
       throw errorFromResponse(response, await readUndiciBody(response, MAX_ERROR_BODY_BYTES), this.types);
     } catch (error) {

@@ -13,6 +13,13 @@
  * message, rawMessage, String(), stack, util.inspect, JSON.stringify, the details, the cause
  * chain; and the error must still say what happened (its code, the ErrorInfo's reason).
  *
+ * An operation's own error (RELIABILITY 34, 35): random secrets sent by each way, echoed by
+ * the emulator into a done operation's error message and ErrorInfo in random forms (as is,
+ * base64, base64url, hex, percent-encoded), read back over both transports: no form of the
+ * secret in the operation, nor in the OperationsError made of it. And: a call error's detail
+ * nesting the secret deeper than redaction walks (dropped, not kept), and values too short to
+ * be credentials, which stay readable.
+ *
  * Then fixed cases: a key not shaped like `AIza...` and a token without `Bearer ` (the leaks
  * reported before redaction by value); the secret only in names a server chooses (map keys,
  * JSON field names, trailer names); a secret whose head a pattern (`Bearer x`, `key=x`) matches,
@@ -29,6 +36,7 @@ import type { AuthLike, Metadata, Transport } from '../../src';
 import { Any } from '../../generated/google/protobuf/any';
 import { DebugInfo, ErrorInfo, Help, LocalizedMessage } from '../../generated/google/rpc/error_details';
 import { Status } from '../../generated/google/rpc/status';
+import { startEmulator, type Emulator } from '../../src/emulator';
 import { trackConnections } from '../helpers/track';
 
 const NAME = 'projects/p/operations/o';
@@ -734,5 +742,140 @@ describe('over grpc, a status message encoded with encodeURIComponent', () => {
     const error = await grpcCall(grpcServer, 'apiKey', ENCODED_SECRET, 'component-encoded');
     expect(error.code).toBe(Code.FAILED_PRECONDITION);
     expect(leaksOf(error, ENCODED_SECRET)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// An operation's own error, deep nesting, encodings, short values (RELIABILITY 34, 35).
+
+type Form = 'raw' | 'base64' | 'base64url' | 'hex' | 'HEX' | 'percent';
+const FORMS: readonly Form[] = ['raw', 'base64', 'base64url', 'hex', 'HEX', 'percent'];
+function formOf(secret: string, form: Form): string {
+  const bytes = Buffer.from(secret);
+  switch (form) {
+    case 'raw':
+      return secret;
+    case 'base64':
+      return bytes.toString('base64');
+    case 'base64url':
+      return bytes.toString('base64url');
+    case 'hex':
+      return bytes.toString('hex');
+    case 'HEX':
+      return bytes.toString('hex').toUpperCase();
+    case 'percent':
+      return encodeURIComponent(secret);
+  }
+}
+
+describe.each(['grpc', 'rest'] as const)("over %s, an operation's own error echoing the credential", (kind) => {
+  let emulator: Emulator;
+  let seq = 0;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator.close());
+
+  it('never shows it, in any form, in the operation or the error made of it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        secretArb,
+        fc.constantFrom(...SEND_MODES),
+        fc.constantFrom(...FORMS),
+        async (secret, send, form) => {
+          const name = `projects/echo/operations/op-${++seq}`;
+          const echoed = formOf(secret, form);
+          const info = ErrorInfo.encode({
+            reason: REASON,
+            domain: 'example.com',
+            metadata: { heard: echoed },
+          }).finish();
+          emulator.createOperation({
+            name,
+            runForMs: 0,
+            error: {
+              code: Code.INTERNAL,
+              message: `failed for ${echoed}`,
+              details: [{ typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(info) }],
+            },
+          });
+          const { options, metadata } = credentialOf(send, secret);
+          const transport =
+            kind === 'grpc'
+              ? createGrpcTransport({ address: emulator.grpcAddress, insecure: true, ...options })
+              : createRestTransport({ baseUrl: emulator.httpUrl, ...options });
+          const client = new OperationsClient({ transport });
+          try {
+            const operation = await client.getOperation(name, { metadata });
+            const printed = `${stringify(operation)} ${util.inspect(operation, { depth: null })}`;
+            const error = new OperationsError(operation.error?.code ?? 0, operation.error?.message ?? '');
+            expect(operation.error?.message).toMatch(/^failed for /);
+            for (const value of FORMS.map((f) => formOf(secret, f))) {
+              if (printed.includes(value)) throw new Error(`${form} form of ${JSON.stringify(secret)} in ${printed}`);
+            }
+            expectNoLeak(error, secret);
+          } finally {
+            await client.close();
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('over rest, a call error detail nesting the credential deeper than redaction walks', () => {
+  it('drops what is too deep instead of keeping it', async () => {
+    const secret = 'deep-secret-token-0123456789';
+    const server = http.createServer((req, res) => {
+      let nested: unknown = { heard: `Bearer ${secret}` };
+      for (let i = 0; i < 12; i++) nested = { level: nested };
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: {
+            code: 400,
+            status: 'INVALID_ARGUMENT',
+            message: 'bad',
+            details: [{ '@type': 'type.googleapis.com/example.Unknown', nested }],
+          },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const error = await failedCall(
+        createRestTransport({ baseUrl: `http://127.0.0.1:${port}`, auth: bearer(secret) }),
+        {},
+      );
+      expect(error.code).toBe(Code.INVALID_ARGUMENT);
+      expect(error.details).toHaveLength(1);
+      expectNoLeak(error, secret);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe.each(['grpc', 'rest'] as const)('over %s, values too short to be credentials', (kind) => {
+  it('leave messages readable: a one-letter token and short cookie values are not searched for', async () => {
+    const emulator = await startEmulator();
+    const transport =
+      kind === 'grpc'
+        ? createGrpcTransport({ address: emulator.grpcAddress, insecure: true, auth: bearer('T') })
+        : createRestTransport({ baseUrl: emulator.httpUrl, auth: bearer('T') });
+    const client = new OperationsClient({ transport });
+    try {
+      const name = 'projects/demo/operations/TEST-Thing';
+      const error = await client.getOperation(name, { metadata: { cookie: 'lang=en; n=1' } }).then(
+        () => undefined,
+        (e: unknown) => e as OperationsError,
+      );
+      expect(error?.code).toBe(Code.NOT_FOUND);
+      expect(error?.message).toContain(`operation ${name} not found`);
+    } finally {
+      await client.close();
+      await emulator.close();
+    }
   });
 });
