@@ -19,6 +19,7 @@ import {
 import { debugInterceptor, debugEnabled } from './debug';
 import { compileTemplate, validateName, type NameTemplate } from './names';
 import { cancelOutcome, type CancelOutcome, type PollOptions } from './outcome';
+import { pages } from './paging';
 import {
   DEFAULT_POLL_POLICY,
   DEFAULT_TIMEOUT_MS,
@@ -327,15 +328,14 @@ export class OperationsClient {
 
   /**
    * Every operation under `parent`, page after page, each call with its own deadline.
-   * Breaking out of the loop stops asking for pages.
+   * Breaking out of the loop stops asking for pages. A server that pages in a circle (a page
+   * token given twice) or gives 100 empty pages in a row (`MAX_EMPTY_PAGES`) ends it with
+   * INTERNAL.
    */
   async *listOperations(parent: string, options: ListOptions = {}): AsyncGenerator<Operation, void, undefined> {
-    let pageToken = '';
-    do {
-      const page = await this.listOperationsPage(parent, { ...options, pageToken });
+    for await (const page of pages(parent, (pageToken) => this.listOperationsPage(parent, { ...options, pageToken }))) {
       yield* page.operations;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
+    }
   }
 
   /**

@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { backoff, sleep, type BackoffShape } from './backoff';
 import { Code, OperationsError, retryInfoDelayMs } from './errors';
+import { pages } from './paging';
 import type { CancelOutcome, PollOptions } from './outcome';
 import type { Operation } from './proto';
 import type { CallOptions, Metadata } from './transport';
@@ -98,8 +99,9 @@ export interface CancelMatchingOptions extends CancelManyOptions {
 }
 
 /**
- * The result of one listed operation: cancelMany's results, and three outcomes decided from
- * the listing with no call: `would-cancel` (dry run), `already-done`, `skipped`.
+ * The result of one listed operation: cancelMany's results, and four outcomes decided from
+ * the listing with no call: `would-cancel` (dry run), `already-done`, `skipped`, and
+ * `outside-parent` (the server listed an operation not under the parent: never cancelled).
  */
 export type CancelMatchingResult =
   | CancelManyResult
@@ -124,6 +126,14 @@ export type CancelMatchingResult =
       readonly name: string;
       /** The `skip` option said so: nothing sent. */
       readonly outcome: 'skipped';
+      /** The operation as listed. */
+      readonly operation: Operation;
+    }
+  | {
+      /** The operation's name, as listed: not under the parent asked for. */
+      readonly name: string;
+      /** The server listed an operation outside the parent: nothing sent (a failure of the listing, not of a cancel). */
+      readonly outcome: 'outside-parent';
       /** The operation as listed. */
       readonly operation: Operation;
     };
@@ -206,33 +216,34 @@ export async function* cancelMatching(
   const { filter, pageSize, dryRun, skip, signal, metadata, timeoutMs } = options;
   const stopped = (): boolean => options.stop?.aborted === true || signal?.aborted === true;
   let listError: OperationsError | undefined;
+  const under = `${parent}/`;
   async function* listed(): AsyncGenerator<string | Decided, void, undefined> {
-    let pageToken = '';
-    do {
-      if (stopped()) return;
-      let page: Awaited<ReturnType<MatchingCanceller['listOperationsPage']>>;
-      try {
-        page = await client.listOperationsPage(parent, {
-          ...(filter !== undefined && { filter }),
-          ...(pageSize !== undefined && { pageSize }),
-          pageToken,
-          ...(signal !== undefined && { signal }),
-          ...(metadata !== undefined && { metadata }),
-          ...(timeoutMs !== undefined && { timeoutMs }),
-        });
-      } catch (error) {
-        listError = OperationsError.from(error);
-        return;
+    if (stopped()) return;
+    const fetch = (pageToken: string): ReturnType<MatchingCanceller['listOperationsPage']> =>
+      client.listOperationsPage(parent, {
+        ...(filter !== undefined && { filter }),
+        ...(pageSize !== undefined && { pageSize }),
+        pageToken,
+        ...(signal !== undefined && { signal }),
+        ...(metadata !== undefined && { metadata }),
+        ...(timeoutMs !== undefined && { timeoutMs }),
+      });
+    try {
+      for await (const page of pages(parent, fetch)) {
+        for (const operation of page.operations) {
+          const name = operation.name;
+          // A server listing another parent's operation here never gets it cancelled.
+          if (!name.startsWith(under)) yield { name, outcome: 'outside-parent', operation };
+          else if (skip?.(operation) === true) yield { name, outcome: 'skipped', operation };
+          else if (operation.done) yield { name, outcome: 'already-done', operation };
+          else if (dryRun === true) yield { name, outcome: 'would-cancel', operation };
+          else yield name;
+        }
+        if (stopped()) return;
       }
-      for (const operation of page.operations) {
-        const name = operation.name;
-        if (skip?.(operation) === true) yield { name, outcome: 'skipped', operation };
-        else if (operation.done) yield { name, outcome: 'already-done', operation };
-        else if (dryRun === true) yield { name, outcome: 'would-cancel', operation };
-        else yield name;
-      }
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
+    } catch (error) {
+      listError = OperationsError.from(error);
+    }
   }
   yield* run(client, listed(), options);
   if (listError !== undefined) throw listError;

@@ -111,10 +111,17 @@ export function waitVerb(name: string, flags: CommonFlags, io: Io): Promise<numb
 
 /** The outcome words of `cancel`'s JSON lines. */
 export type CancelLineOutcome =
-  'requested' | CancelOutcome['outcome'] | 'error' | 'not-attempted' | 'skipped' | 'would-cancel' | 'already-done';
+  | 'requested'
+  | CancelOutcome['outcome']
+  | 'error'
+  | 'not-attempted'
+  | 'skipped'
+  | 'would-cancel'
+  | 'already-done'
+  | 'outside-parent';
 
 /** The outcomes decided without a call. */
-type Uncalled = 'requested' | 'not-attempted' | 'skipped' | 'would-cancel' | 'already-done';
+type Uncalled = 'requested' | 'not-attempted' | 'skipped' | 'would-cancel' | 'already-done' | 'outside-parent';
 
 export interface CancelLine {
   readonly name: string;
@@ -146,6 +153,7 @@ const HUMAN: Readonly<Record<CancelLineOutcome, string>> = {
   skipped: 'skipped (done in the earlier run)',
   'would-cancel': 'would be cancelled (dry run: nothing sent)',
   'already-done': 'already done (nothing sent)',
+  'outside-parent': 'listed by the server outside the parent (nothing sent)',
 };
 
 /** The line of one result of cancelMany or cancelMatching. */
@@ -156,6 +164,7 @@ function resultLine(result: CancelMatchingResult): CancelLine {
     case 'skipped':
     case 'would-cancel':
     case 'already-done':
+    case 'outside-parent':
       return cancelLine(result.name, result.outcome);
     case 'error':
       return cancelLine(result.name, result.error);

@@ -14,6 +14,12 @@
  *                                                     the operation an API method (BatchOptimizeTours,
  *                                                     OptimizeToursLongRunning) starts runs 200 ms (null:
  *                                                     until cancelled), takes cancels so, and fails so
+ *   {"listing": "repeat-token"}                       ListOperations pages as usual, but every next page
+ *                                                     token is "again", which asks for page 2 again
+ *   {"listing": "same-page"}                          ListOperations answers the first page whatever the
+ *                                                     token, each time with a new next page token
+ *   {"listing": "foreign"}                            ListOperations lists projects/victim/operations/theirs
+ *                                                     (running) on every page, whatever the parent
  *
  * An API method starts its operation first and then answers `delayMs` late (a client that
  * gives up meanwhile leaves it running); with a `code` it starts none.
@@ -48,7 +54,13 @@ export interface Fault {
   readonly pushback: string | undefined;
   /** How the operation an API method starts behaves (its fields override the emulator's). */
   readonly operation: OperationScript | undefined;
+  /** How ListOperations misbehaves (a server paging forever, or listing outside the parent). */
+  readonly listing: Listing | undefined;
 }
+
+/** The ways ListOperations can misbehave, for clients' tests: see the module's comment. */
+export const LISTINGS = ['repeat-token', 'same-page', 'foreign'] as const;
+export type Listing = (typeof LISTINGS)[number];
 
 /** The `operation` of a fault: how an operation an API method starts behaves. */
 export interface OperationScript {
@@ -67,6 +79,7 @@ const NO_FAULT: Fault = {
   status: undefined,
   pushback: undefined,
   operation: undefined,
+  listing: undefined,
 };
 
 /** Parses the header's value; a bad one is INVALID_ARGUMENT, so a test learns its mistake. */
@@ -84,7 +97,11 @@ export function parseFault(header: string | undefined): Fault {
       times,
       pushback,
       operation,
+      listing,
     } = spec as Record<string, unknown>;
+    if (listing !== undefined && !LISTINGS.includes(listing as Listing)) {
+      throw new TypeError(`listing must be one of ${LISTINGS.join(', ')}`);
+    }
     if (pushback !== undefined && typeof pushback !== 'string') throw new TypeError('pushback must be a string');
     if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new TypeError('delayMs must be a number >= 0');
     if (methods !== undefined && !(Array.isArray(methods) && methods.every((m) => typeof m === 'string'))) {
@@ -98,6 +115,7 @@ export function parseFault(header: string | undefined): Fault {
       times: times as number | undefined,
       pushback,
       operation: operation === undefined ? undefined : parseScript(operation),
+      listing: listing as Listing | undefined,
     };
     if (code === undefined) return { delayMs, ...scope, status: undefined };
     return { delayMs, ...scope, status: parseStatus(code, message, details) };

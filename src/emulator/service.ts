@@ -17,7 +17,7 @@ import {
   type Status,
 } from '../proto';
 import { parseParent, type Api, type ApiMethod, type ApiRequest } from './api';
-import { FAULT_HEADER, parseFault, type Fault, type OperationScript } from './faults';
+import { FAULT_HEADER, parseFault, type Fault, type Listing, type OperationScript } from './faults';
 import { fillTemplate } from './naming';
 import type { Recorder } from './recorder';
 import type { OperationSpec, OperationStore } from './store';
@@ -74,7 +74,9 @@ export class OperationsHandler {
 
   /** Records the request, applies the fault it asks for, runs the method. */
   handle<K extends MethodKey>(method: K, request: RequestOf<K>, context: CallContext): Promise<Outcome<K>> {
-    return this.serve(METHOD_NAMES[method], request.name, context, 'before', () => this.run(method, request, context));
+    return this.serve(METHOD_NAMES[method], request.name, context, 'before', (fault) =>
+      this.run(method, request, context, fault.listing),
+    );
   }
 
   /**
@@ -161,13 +163,14 @@ export class OperationsHandler {
     method: K,
     request: RequestOf<K>,
     context: CallContext,
+    listing: Listing | undefined,
   ): Promise<ResponseOf<K>> {
     const { store } = this;
     if (method === 'listOperations') {
       if (!this.parentTemplate) throw new OperationsError(Code.UNIMPLEMENTED, 'ListOperations is not served');
       const { name, filter, pageSize, pageToken } = request as RequestOf<'listOperations'>;
-      const page = store.list(validateName(name, this.parentTemplate, 'parent'), filter, pageSize, pageToken);
-      return { ...page, unreachable: [] } as ResponseOf<K>;
+      const parent = validateName(name, this.parentTemplate, 'parent');
+      return { ...this.page(parent, filter, pageSize, pageToken, listing), unreachable: [] } as ResponseOf<K>;
     }
     const name = validateName(request.name, store.template);
     switch (method) {
@@ -185,6 +188,38 @@ export class OperationsHandler {
         throw new OperationsError(Code.UNIMPLEMENTED, `${METHOD_NAMES[method]} is not implemented by the emulator`);
     }
   }
+
+  /** A page of ListOperations, or what a `listing` fault makes of it. */
+  private page(
+    parent: string,
+    filter: string,
+    pageSize: number,
+    pageToken: string,
+    listing: Listing | undefined,
+  ): { operations: Operation[]; nextPageToken: string } {
+    const { store } = this;
+    switch (listing) {
+      case undefined:
+        return store.list(parent, filter, pageSize, pageToken);
+      case 'repeat-token': {
+        const token = pageToken === 'again' ? store.list(parent, filter, pageSize, '').nextPageToken : pageToken;
+        return { operations: store.list(parent, filter, pageSize, token).operations, nextPageToken: 'again' };
+      }
+      case 'same-page':
+        return {
+          operations: store.list(parent, filter, pageSize, '').operations,
+          nextPageToken: `more-${++this.pagesServed}`,
+        };
+      case 'foreign': {
+        const page = store.list(parent, filter, pageSize, pageToken);
+        const theirs: Operation = { name: 'projects/victim/operations/theirs', done: false };
+        return { ...page, operations: [...page.operations, theirs] };
+      }
+    }
+  }
+
+  /** Pages the `same-page` fault has served: each gets a next page token of its own. */
+  private pagesServed = 0;
 
   /** Waits until the operation is done, its timeout (default 30 s) or the client's deadline, then answers its state. */
   private async wait(name: string, request: RequestOf<'waitOperation'>, context: CallContext) {
