@@ -9,7 +9,7 @@ import { startEmulator, type Emulator } from '../../src/emulator';
 import { FAULT_HEADER } from '../../src/emulator/faults';
 import { runCommand } from '../helpers/cli';
 import { startRecordingServer } from '../helpers/http-server';
-import { rejectionOf, transportCases } from '../helpers/transports';
+import { transportCases } from '../helpers/transports';
 
 const listing = (kind: string): Record<string, string> => ({ [FAULT_HEADER]: JSON.stringify({ listing: kind }) });
 const THEIRS = 'projects/victim/operations/theirs';
