@@ -2,8 +2,15 @@
  * The calls a transport has in flight, so that close() can let them finish for a grace
  * period, then end the rest, and resolve only once every one has settled.
  */
-import { Code, localError } from './errors';
-import { DEFAULT_CLOSE_GRACE_MS, type CloseOptions } from './transport';
+import { listen, stopListening } from './abort';
+import { Code, OperationsError, abortedError, closedTransportError, localError } from './errors';
+import { METHOD_NAMES, type MethodKey } from './proto';
+import { DEFAULT_CLOSE_GRACE_MS, type CloseOptions, type Metadata } from './transport';
+
+/** What close() can end: a call in flight, or a call still waiting for its credentials. */
+export interface Cancellable {
+  cancel(): void;
+}
 
 /** How long close() waits for calls it ended to settle (they do at once; this only bounds a broken one). */
 const SETTLE_MS = 1_000;
@@ -58,4 +65,59 @@ export class InFlight<T> {
       this.onEmpty = done;
     }).finally(() => (this.onEmpty = undefined));
   }
+}
+
+/**
+ * A call's credentials, waited for no longer than the call itself (RELIABILITY 37): its
+ * deadline ends the wait with DEADLINE_EXCEEDED, its signal with its abort, and the
+ * transport's close() (the wait is one of `inFlight`'s calls) with FAILED_PRECONDITION
+ * "transport is closed", each local: nothing was sent. A refusal is an OperationsError.
+ */
+export function awaitCredentials(
+  pending: Promise<Metadata | undefined>,
+  call: {
+    readonly method: MethodKey;
+    readonly deadline?: number | undefined;
+    readonly signal?: AbortSignal | undefined;
+  },
+  inFlight: InFlight<Cancellable>,
+): Promise<Metadata | undefined> {
+  const { deadline, signal } = call;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      if (onAbort) stopListening(signal as AbortSignal, onAbort);
+      inFlight.delete(waiter);
+      return true;
+    };
+    const fail = (error: OperationsError): void => {
+      if (finish()) reject(error);
+    };
+    const waiter: Cancellable = { cancel: () => fail(closedTransportError()) };
+    const timer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              fail(
+                localError(
+                  Code.DEADLINE_EXCEEDED,
+                  `deadline exceeded waiting for credentials (${METHOD_NAMES[call.method]}): nothing was sent`,
+                ),
+              ),
+            Math.max(0, deadline - Date.now()),
+          );
+    const onAbort = signal && ((): void => fail(abortedError(signal)));
+    inFlight.add(waiter);
+    if (onAbort) listen(signal as AbortSignal, onAbort);
+    pending.then(
+      (metadata) => {
+        if (finish()) resolve(metadata);
+      },
+      (error: unknown) => fail(OperationsError.from(error)),
+    );
+  });
 }

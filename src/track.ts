@@ -199,16 +199,19 @@ export interface TrackedOperation<Meta = unknown, Result = unknown> {
    * Asks for the cancel (CancelOperation), at once if the name is known, else as soon as the
    * start answers. If the start fails, resolves with `not-started` and sends nothing. Each call
    * sends one CancelOperation. Rejects when the cancel fails, or with CANCELLED (`aborted`)
-   * when `signal` aborts first (nothing sent).
+   * when `signal` aborts first (nothing sent). A `timeoutMs` counts from this call, the wait
+   * for the name included (DEADLINE_EXCEEDED, nothing sent, when it ends first).
    */
   cancel(options?: CallOptions): Promise<TrackCancelResult>;
   /** cancelAndConfirm once the name is known (see `cancel` for the queueing); `not-started` if the start fails. */
   cancelAndConfirm(options?: PollOptions): Promise<CancelOutcome | NotStarted>;
   /**
-   * waitForDone once the name is known: `timeoutMs` counts from then (the start has its own
-   * deadline). Rejects with the start's failure if it fails. An abort before the name is
-   * known rejects at once, except with `cancelOnAbort`: then the cancel is sent as soon as the
-   * name is known.
+   * waitForDone once the name is known; `timeoutMs` (default the poll policy's) counts from
+   * this call, the wait for the name included (DEADLINE_EXCEEDED, nothing sent, when it ends
+   * first). Rejects with the start's failure if it fails. An abort before the name is known
+   * rejects at once, except with `cancelOnAbort` (or a deadline with `cancelOnTimeout`): then
+   * the cancel is sent as soon as the name is known. Every call of the handle still waiting
+   * for the name when the client closes rejects with CANCELLED.
    */
   wait(options?: WaitOptions): Promise<Operation>;
   /**
@@ -290,32 +293,42 @@ class Tracked<Meta, Result> implements TrackedOperation<Meta, Result> {
   }
 
   async cancel(options?: CallOptions): Promise<TrackCancelResult> {
-    const settled = await this.whenStarted(options?.signal);
+    const start = Date.now();
+    const settled = await this.whenStarted(options?.signal, options?.timeoutMs);
     if (settled.error) return { outcome: 'not-started', error: settled.error };
-    await this.host.cancelOperation(settled.name, options);
+    await this.host.cancelOperation(settled.name, left(options, start));
     return { outcome: 'sent', name: settled.name };
   }
 
   async cancelAndConfirm(options?: PollOptions): Promise<CancelOutcome | NotStarted> {
-    const settled = await this.whenStarted(options?.signal);
+    const start = Date.now();
+    const settled = await this.whenStarted(options?.signal, options?.timeoutMs);
     if (settled.error) return { outcome: 'not-started', error: settled.error };
-    const outcome = await this.host.cancelAndConfirm(settled.name, options);
+    const outcome = await this.host.cancelAndConfirm(settled.name, left(options, start));
     this.operation = outcome.operation;
     return outcome;
   }
 
   async wait(options: WaitOptions = {}): Promise<Operation> {
-    // With cancelOnAbort, an abort before the name is known still cancels once it is.
-    const settled = await this.whenStarted(options.cancelOnAbort === true ? undefined : options.signal);
+    const start = Date.now();
+    // With cancelOnAbort, an abort before the name is known still cancels once it is; with
+    // cancelOnTimeout, so does a deadline (the wait then has 1 ms left: it reads, then cancels).
+    const settled = await this.whenStarted(
+      options.cancelOnAbort === true ? undefined : options.signal,
+      options.cancelOnTimeout === true ? undefined : (options.timeoutMs ?? this.policy.timeoutMs),
+    );
     if (settled.error) throw settled.error;
-    const operation = await this.host.waitForDone(settled.name, options);
+    const operation = await this.host.waitForDone(
+      settled.name,
+      left({ ...options, timeoutMs: options.timeoutMs ?? this.policy.timeoutMs }, start),
+    );
     this.operation = operation;
     return operation;
   }
 
   async *progress(options: ProgressOptions = {}): AsyncGenerator<Meta, void, undefined> {
     const { signal, metadata } = options;
-    const settled = await this.whenStarted(signal);
+    const settled = await this.whenStarted(signal, undefined);
     if (settled.error) throw settled.error;
     const shape = pollBackoff(pollPolicy(this.policy, options.pollPolicy));
     let seen: string | undefined;
@@ -337,24 +350,62 @@ class Tracked<Meta, Result> implements TrackedOperation<Meta, Result> {
     }
   }
 
-  /** The start's outcome; rejects with the abort's error when `signal` aborts first. */
-  private whenStarted(signal: AbortSignal | undefined): Promise<Settled> {
-    if (signal === undefined) return this.settled;
-    if (signal.aborted) return Promise.reject(abortedError(signal));
+  /**
+   * The start's outcome; rejects first (local, nothing sent) when `signal` aborts, when
+   * `timeoutMs` passes (DEADLINE_EXCEEDED: a deadline counts from the call, not from the name),
+   * or when the client closes (CANCELLED): no promise of the handle outlives the client.
+   */
+  private whenStarted(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<Settled> {
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
+    const { closing } = this;
+    if (closing.aborted) return Promise.reject(closedBeforeName());
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(abortedError(signal));
-      listen(signal, onAbort);
+      let done = false;
+      const finish = (): boolean => {
+        if (done) return false;
+        done = true;
+        clearTimeout(timer);
+        if (onAbort) stopListening(signal as AbortSignal, onAbort);
+        stopListening(closing, onClose);
+        return true;
+      };
+      const fail = (error: OperationsError): void => {
+        if (finish()) reject(error);
+      };
+      const onAbort = signal && ((): void => fail(abortedError(signal)));
+      const onClose = (): void => fail(closedBeforeName());
+      const timer =
+        timeoutMs === undefined || timeoutMs === Infinity
+          ? undefined
+          : setTimeout(
+              () =>
+                fail(
+                  localError(
+                    Code.DEADLINE_EXCEEDED,
+                    `deadline exceeded (${timeoutMs} ms) before the operation's name was known: nothing was sent`,
+                  ),
+                ),
+              timeoutMs,
+            );
+      if (onAbort) listen(signal as AbortSignal, onAbort);
+      listen(closing, onClose);
       void this.settled.then((settled) => {
-        stopListening(signal, onAbort);
-        resolve(settled);
+        if (finish()) resolve(settled);
       });
     });
   }
 
   /** What the start answered: its name (and state, when it answered an Operation). */
   private started(value: TrackStart): Settled {
-    const first: unknown = Array.isArray(value) ? (value as readonly unknown[])[0] : value;
-    const name = typeof first === 'object' && first !== null ? (first as { name?: unknown }).name : undefined;
+    let name: unknown;
+    let first: unknown;
+    try {
+      first = Array.isArray(value) ? (value as readonly unknown[])[0] : value;
+      name = typeof first === 'object' && first !== null ? (first as { name?: unknown }).name : undefined;
+    } catch {
+      // A getter that throws: an answer without a readable name, like one without a name.
+      name = undefined;
+    }
     if (typeof name !== 'string' || name === '') {
       return { name: undefined, error: localError(Code.INVALID_ARGUMENT, 'the start answered no operation name') };
     }
@@ -375,6 +426,21 @@ class Tracked<Meta, Result> implements TrackedOperation<Meta, Result> {
     }
     return decoded as Meta;
   }
+}
+
+/** `options` with its `timeoutMs` (if any) less the time gone since `start`, at least 1 ms. */
+function left<O extends { readonly timeoutMs?: number | undefined }>(
+  options: O | undefined,
+  start: number,
+): O | undefined {
+  const timeoutMs = options?.timeoutMs;
+  if (options === undefined || timeoutMs === undefined || timeoutMs === Infinity) return options;
+  return { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - start)) };
+}
+
+/** A handle's call that was waiting for the name when the client closed. */
+function closedBeforeName(): OperationsError {
+  return localError(Code.CANCELLED, "the client was closed before the operation's name was known: nothing was sent");
 }
 
 /** The codec of `type` in the registry; INVALID_ARGUMENT (thrown) for a type it doesn't know. */

@@ -21,7 +21,7 @@ import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from '../auth';
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { grpcProxyChannel } from '../proxy';
-import { InFlight } from '../in-flight';
+import { InFlight, awaitCredentials, type Cancellable } from '../in-flight';
 import { ClosableCredentials, type IpTls } from './grpc-credentials';
 import { redactError, redactOperations, secretsOf } from '../redact';
 import type { CloseOptions, Metadata, ServerAddress, TlsOptions, Transport, UnaryCall } from '../transport';
@@ -119,7 +119,8 @@ class GrpcTransport implements Transport {
   readonly server: ServerAddress | undefined;
   private readonly clients: grpc.Client[];
   private next = 0;
-  private readonly inFlight = new InFlight<grpc.ClientUnaryCall>();
+  /** Calls in flight, and calls waiting for their credentials. */
+  private readonly inFlight = new InFlight<Cancellable>();
   private readonly waitForReady: boolean;
   private readonly auth: CallAuth;
   private readonly credentials: ClosableCredentials;
@@ -175,10 +176,7 @@ class GrpcTransport implements Transport {
     if (call.signal?.aborted) return Promise.reject(abortedError(call.signal));
     const metadata = this.auth.apply(call.metadata);
     return metadata instanceof Promise
-      ? metadata.then(
-          (m) => this.send(call, m),
-          (error: unknown) => Promise.reject(OperationsError.from(error)),
-        )
+      ? awaitCredentials(metadata, call, this.inFlight).then((m) => this.send(call, m))
       : this.send(call, metadata);
   }
 

@@ -10,7 +10,7 @@ import { defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry
 import { listen, stopListening } from '../abort';
 import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
 import { proxyFor } from '../proxy';
-import { InFlight } from '../in-flight';
+import { InFlight, awaitCredentials, type Cancellable } from '../in-flight';
 import { redactError, redactOperations, secretsOf } from '../redact';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -94,6 +94,11 @@ class CallEnd {
     return this;
   }
 
+  /** close()'s end of the call, after its grace. */
+  cancel(): void {
+    this.abort(CLOSED);
+  }
+
   abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
@@ -116,7 +121,8 @@ class RestTransport implements Transport {
   private readonly types: TypeRegistry;
   private readonly maxResponseBytes: number;
   private readonly auth: CallAuth;
-  private readonly inFlight = new InFlight<CallEnd>();
+  /** Calls in flight (their CallEnd), and calls waiting for their credentials. */
+  private readonly inFlight = new InFlight<Cancellable>();
 
   constructor(options: RestTransportOptions) {
     const emulator = options.baseUrl === undefined ? process.env[EMULATOR_HOST_ENV] : undefined;
@@ -168,12 +174,7 @@ class RestTransport implements Transport {
     if (signal?.aborted) throw abortedError(signal);
     const parts = transcodeCall(this.rules, call);
     let metadata = this.auth.apply(call.metadata);
-    if (metadata instanceof Promise) {
-      metadata = await metadata;
-      // Credentials may have taken a while: the transport may have closed, the signal aborted.
-      if (this.inFlight.closed) throw closedTransportError();
-      if (signal?.aborted) throw abortedError(signal);
-    }
+    if (metadata instanceof Promise) metadata = await awaitCredentials(metadata, call, this.inFlight);
     const headers = requestHeaders(parts.body, call.deadline, metadata);
 
     // One abort ends the whole exchange, body included: the caller's signal or the deadline.
@@ -219,7 +220,7 @@ class RestTransport implements Transport {
   close(options?: CloseOptions): Promise<void> {
     return this.inFlight.close(
       options,
-      (ending) => ending.abort(CLOSED),
+      (call) => call.cancel(),
       () => this.pool.destroy(),
     );
   }
