@@ -44,10 +44,14 @@ export function sleep(ms: number, signal: AbortSignal | undefined, closing?: Abo
       stop();
       reject(endedByCloseError());
     };
-    const timer = setTimeout(() => {
-      stop();
-      resolve();
-    }, ms);
+    // Node takes a delay past 2^31 - 1 ms as 1 ms, with a warning: never longer than that.
+    const timer = setTimeout(
+      () => {
+        stop();
+        resolve();
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
     if (signal) listen(signal, onAbort);
     if (closing) listen(closing, onClose);
   });

@@ -316,9 +316,9 @@ export class OperationsClient {
       'listOperations',
       {
         name: validateName(parent, template, 'parent'),
-        filter: options.filter ?? '',
+        filter: checkText('filter', options.filter ?? ''),
         pageSize,
-        pageToken: options.pageToken ?? '',
+        pageToken: checkText('pageToken', options.pageToken ?? ''),
         returnPartialSuccess: false,
       },
       options,
@@ -846,6 +846,27 @@ const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
  * header, values of printable ASCII (no CR, LF or other control characters). Anything else is
  * INVALID_ARGUMENT, unsent (local, so never retried).
  */
+/** A C0 or C1 control character, or a surrogate without its other half. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const NOT_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * `text` as sent (a filter, a page token), or INVALID_ARGUMENT, local, for a control character
+ * or an unpaired surrogate: gRPC would send U+FFFD in its place and REST fail to encode it, so
+ * both refuse it alike, before sending.
+ */
+function checkText(what: string, text: string): string {
+  if (typeof text !== 'string') throw localError(Code.INVALID_ARGUMENT, `${what} must be a string`);
+  const bad = NOT_TEXT.exec(text);
+  if (bad) {
+    throw localError(
+      Code.INVALID_ARGUMENT,
+      `${what} has a control character or an unpaired surrogate at position ${bad.index}`,
+    );
+  }
+  return text;
+}
+
 function checkMetadata(metadata: Metadata): void {
   for (const key in metadata) {
     if (!/^[0-9a-z_.-]+$/.test(key) || key.endsWith('-bin') || key.startsWith('grpc-')) {

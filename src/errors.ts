@@ -339,7 +339,19 @@ export function retryInfoDelayMs(error: OperationsError): number | undefined {
   const delay = error.findDetail('google.rpc.RetryInfo')?.retryDelay;
   if (!delay) return undefined;
   const ms = Number(delay.seconds) * 1000 + delay.nanos / 1e6;
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  return Number.isFinite(ms) && ms >= 0 ? serverHint(ms) : undefined;
+}
+
+/**
+ * The longest wait a server's hint (RetryInfo, `Retry-After`, `grpc-retry-pushback-ms`) can
+ * ask of longrun: one minute. A longer hint is taken as this (a server asking for an hour
+ * would stall a whole bulk cancel); a call's own deadline still cuts it shorter.
+ */
+export const MAX_SERVER_HINT_MS = 60_000;
+
+/** A server's wait hint, in ms, at most {@link MAX_SERVER_HINT_MS}. */
+export function serverHint(ms: number): number {
+  return Math.min(ms, MAX_SERVER_HINT_MS);
 }
 
 /** A call made after close(): refused, nothing sent. */

@@ -4,7 +4,7 @@
  * pushback honoured, per-target throttling, one deadline over all attempts, an abort during
  * backoff stops at once.
  */
-import { Code, OperationsError, localError } from './errors';
+import { Code, OperationsError, localError, serverHint } from './errors';
 import { backoff, sleep, type BackoffShape } from './backoff';
 
 /** How a failed call is retried: which codes, how many attempts, what backoff between them. */
@@ -137,7 +137,7 @@ export async function retryAfterFailure<T>(
     if (n >= policy.maxAttempts || !throttle.allowsRetry) throw e;
     const pushback = e.retryPushbackMs;
     if (pushback !== undefined && pushback < 0) throw e; // the server says: don't retry
-    const delay = pushback ?? backoff(n - 1, retryBackoff(policy));
+    const delay = pushback === undefined ? backoff(n - 1, retryBackoff(policy)) : serverHint(pushback);
     if (context.deadline !== undefined && Date.now() + delay >= context.deadline) throw e;
     context.onRetry?.(n + 1, e, delay);
     await sleep(delay, context.signal, context.closing);

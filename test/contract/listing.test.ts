@@ -2,7 +2,8 @@
  * Listings a hostile or broken server gives (RELIABILITY 36, 38), over both transports against
  * the emulator's listing faults: an operation listed outside the parent is never cancelled (an
  * outcome of its own, and the command exits 1); a page token given twice, or the same page
- * again and again, ends the listing with INTERNAL, every operation handled once.
+ * again and again, ends the listing with INTERNAL, every operation handled once. And what the
+ * client sends in a listing (filter, page token) is text (RELIABILITY 39).
  */
 import { Code, OperationsClient, type CancelMatchingResult } from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
@@ -44,6 +45,28 @@ describe.each(transportCases)('listings over $kind', ({ kind, make }) => {
     await client.close();
     await emulator.close();
   });
+
+  it.each([
+    ['filter', { filter: 'done = \ud800false' }],
+    ['filter', { filter: 'done = false\r\nx-injected: 1' }],
+    ['pageToken', { pageToken: 'tok\udc00' }],
+    ['pageToken', { pageToken: 'tok\u0000en' }],
+  ])(
+    '%s with an unpaired surrogate or a control character: INVALID_ARGUMENT, local, nothing sent',
+    async (what, options) => {
+      const { parent } = parentWith(1);
+      const before = emulator.requestCount;
+      const error = await client.listOperationsPage(parent, options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: Code.INVALID_ARGUMENT, local: true });
+      expect(String((error as Error).message)).toMatch(
+        new RegExp(`^INVALID_ARGUMENT: ${what} has a control character`),
+      );
+      expect(emulator.requestCount).toBe(before);
+    },
+  );
 
   it('an operation listed outside the parent: outside-parent, never cancelled; the others are', async () => {
     const { parent, names } = parentWith(3);
