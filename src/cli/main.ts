@@ -2,7 +2,7 @@
  * The `longrun` command: `get`, `list`, `delete`, `wait`, `cancel` on operations, `emulator`
  * (serve scripted operations), `demo` (the main job on the embedded emulator, what
  * `npm start` runs) and `completion` (a bash or zsh completion script). Exit codes: 0 done,
- * 1 a call failed, 2 usage or invalid names, 130 Ctrl-C.
+ * 1 a call failed, 2 usage or invalid names, 130 Ctrl-C, 141 stdout closed before the end.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import type { CancelMode } from '../emulator';
@@ -22,7 +22,7 @@ import {
   type CommonFlags,
 } from './verbs';
 
-export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './verbs';
+export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT_CLOSED, EXIT_USAGE } from './verbs';
 
 interface RawFlags {
   api: ApiName;

@@ -21,6 +21,8 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Milliseconds since the epoch: the clock of cancel's summary rate. */
   now(): number;
+  /** Aborted once stdout is closed (`longrun ... | head -1`): what is written after is dropped. */
+  readonly outputClosed: AbortSignal;
 }
 
 /** The streams, environment and clock an {@link Io} is made of. */
@@ -58,21 +60,52 @@ export function oneLine(text: string): string {
   return terminalSafe(text).replace(/[\n\t]/g, escapeChar);
 }
 
-/** The {@link Io} of `source`'s streams; each is read from `source` when used. */
+/**
+ * The {@link Io} of `source`'s streams; each is read from `source` when used. An error of
+ * stdout (EPIPE: the reader went away) closes the output instead of crashing the process.
+ * What goes to stderr is masked by {@link maskSecrets}: usage errors repeat what was typed.
+ */
 export function ioOf(source: IoSource): Io {
+  const closed = new AbortController();
+  const { stdout } = source;
+  stdout.on('error', () => closed.abort());
+  const write = (line: string): boolean => closed.signal.aborted || stdout.write(`${terminalSafe(line)}\n`);
   return {
-    out: (line) => void source.stdout.write(`${terminalSafe(line)}\n`),
-    err: (line) => void source.stderr.write(`${terminalSafe(line)}\n`),
+    out: (line) => void write(line),
+    err: (line) => void source.stderr.write(`${terminalSafe(maskSecrets(line))}\n`),
     write: (line) =>
-      source.stdout.write(`${terminalSafe(line)}\n`)
+      write(line)
         ? Promise.resolve()
-        : new Promise((resolve) => source.stdout.once('drain', resolve)),
+        : new Promise((resolve) => {
+            // Drained, or closed (a pipe whose reader left never drains).
+            const done = (): void => {
+              stdout.off('drain', done);
+              closed.signal.removeEventListener('abort', done);
+              resolve();
+            };
+            stdout.once('drain', done);
+            closed.signal.addEventListener('abort', done, { once: true });
+          }),
     get stdin() {
       return source.stdin;
     },
     env: source.env,
     now: () => source.now(),
+    outputClosed: closed.signal,
   };
+}
+
+/**
+ * `text` with what looks like a credential masked: a URL's password (`user:[redacted]@`), a
+ * `key=`, `token=` or `password=` query value, a `--...key=`, `--...token=` option's value (as
+ * a mistyped flag is echoed: `unknown option '--apikey=[redacted]'`), a bearer token.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/[^/@\s:'"]*):[^/@\s'"]*@/gi, '$1:[redacted]@')
+    .replace(/([?&;](?:key|api_key|apikey|access_token|token|password|secret)=)[^&\s#'"]+/gi, '$1[redacted]')
+    .replace(/(--[a-z-]*(?:key|token|password|secret)[a-z-]*=)[^\s'"]+/gi, '$1[redacted]')
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]');
 }
 
 /** The process's own: its standard streams (stdin opened only when read), `process.env`, `Date.now`. */

@@ -1,10 +1,10 @@
 /** The command's verbs on operations: get, list, delete, wait, cancel. Each resolves to its exit code. */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import type { Options as BarOptions, Params as BarParams } from 'cli-progress';
 import {
   Code,
+  MAX_NAME_LENGTH,
   OperationsError,
   codeName,
   type CancelMatchingResult,
@@ -13,12 +13,15 @@ import {
 } from '..';
 import { checkConnectionFlags, connect, prepareConnection, type Connection, type ConnectionFlags } from './connect';
 import { UsageError, openNames, plainReason } from './files';
+import { readLines, type LongLine } from './lines';
 import { describeOperation, errorLine, errorText, oneLine, operationLine, stdio, tidyMessage, type Io } from './output';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
+/** stdout closed before the end (`longrun ... | head -1`): as a process killed by SIGPIPE exits. */
+export const EXIT_OUTPUT_CLOSED = 141;
 
 export interface CommonFlags extends ConnectionFlags {
   readonly json?: boolean;
@@ -84,7 +87,7 @@ export function listVerb(
       ...(flags.pageSize !== undefined && { pageSize: flags.pageSize }),
     })) {
       io.out(flags.json ? operationLine(op) : describeOperation(op));
-      if (++n === flags.limit) break;
+      if (++n === flags.limit || io.outputClosed.aborted) break;
     }
     if (!flags.json && !flags.quiet) io.err(`${n} operation${n === 1 ? '' : 's'}`);
     return EXIT_OK;
@@ -237,6 +240,9 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
     grace ??= setTimeout(() => abort.abort(), GRACE_MS).unref();
   };
   process.on('SIGINT', onSigint);
+  // stdout gone (its reader left): start no more cancels; those in flight finish.
+  const onOutputClosed = (): void => stop.abort();
+  io.outputClosed.addEventListener('abort', onOutputClosed, { once: true });
   const counts: Record<string, number> = {};
   let invalid = 0;
   let failed = 0;
@@ -260,10 +266,21 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
     const results: AsyncIterable<CancelMatchingResult> =
       flags.parent === undefined
         ? client.cancelMany(
-            nameSource(names, setup.source, io.stdin, skip, (name) => {
-              counts['skipped'] = (counts['skipped'] ?? 0) + 1;
-              return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
-            }),
+            nameSource(
+              names,
+              setup.source,
+              io.stdin,
+              skip,
+              (name) => {
+                counts['skipped'] = (counts['skipped'] ?? 0) + 1;
+                return io.write(formatCancelLine({ name, outcome: 'skipped' }, flags.json));
+              },
+              (long) => {
+                counts['error'] = (counts['error'] ?? 0) + 1;
+                invalid++;
+                return io.write(formatCancelLine(longLineResult(long, flags.from ?? '-'), flags.json));
+              },
+            ),
             options,
           )
         : client.cancelMatching(flags.parent, {
@@ -288,6 +305,7 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
     }
   } finally {
     process.off('SIGINT', onSigint);
+    io.outputClosed.removeEventListener('abort', onOutputClosed);
     clearTimeout(grace);
     progress?.stop();
     closeSource(setup.source, io.stdin);
@@ -304,6 +322,7 @@ export async function cancelVerb(names: readonly string[], flags: CancelFlags, i
     if (flags.json) io.out(errorLine(flags.parent ?? '', listFailure));
     else io.err(`longrun: cancel: listing ${flags.parent ?? ''}: ${errorText(listFailure)}`);
   }
+  if (io.outputClosed.aborted) return EXIT_OUTPUT_CLOSED;
   if (stop.signal.aborted) return EXIT_INTERRUPTED;
   if (listFailure !== undefined) {
     return listFailure.local && listFailure.code === Code.INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILED;
@@ -358,6 +377,19 @@ function checkParentFlags(flags: CancelFlags, names: readonly string[]): void {
   }
 }
 
+/**
+ * The error line of a `--from` line too long to be a name: named `--from FILE line N` (the
+ * line itself is neither kept nor echoed), INVALID_ARGUMENT, nothing sent.
+ */
+function longLineResult(long: LongLine, from: string): CancelLine {
+  return {
+    name: `--from ${from} line ${long.lineNumber}`,
+    outcome: 'error',
+    code: Code.INVALID_ARGUMENT,
+    message: `a line of ${long.length} characters, longer than an operation name can be (${MAX_NAME_LENGTH}): not read`,
+  };
+}
+
 /** Closes the stream of `--from` (a file's; standard input stays open). */
 function closeSource(source: Readable | undefined, stdin: Readable): void {
   if (source !== undefined && source !== stdin) source.destroy();
@@ -370,12 +402,17 @@ async function* nameSource(
   stdin: Readable,
   skip: ReadonlySet<string> | undefined,
   onSkip: (name: string) => Promise<void>,
+  onLongLine: (line: LongLine) => Promise<void>,
 ): AsyncGenerator<string> {
   const all = async function* (): AsyncGenerator<string> {
     yield* names;
     if (source === undefined) return;
     try {
-      for await (const line of readLines(source)) {
+      for await (const line of readLines(source, MAX_LINE)) {
+        if (typeof line !== 'string') {
+          if (!line.comment) await onLongLine(line);
+          continue;
+        }
         const name = line.trim();
         if (name !== '' && !name.startsWith('#')) yield name;
       }
@@ -389,23 +426,6 @@ async function* nameSource(
   }
 }
 
-/**
- * The lines of a stream, read only as fast as they are consumed (readline's async iterator
- * queues every line of a fast input, and memory grows with it).
- */
-export async function* readLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  for await (const chunk of stream) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    const lines = text.split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) yield line.endsWith('\r') ? line.slice(0, -1) : line;
-  }
-  rest += decoder.end();
-  if (rest !== '') yield rest;
-}
-
 /** {@link doneNames} of `--skip-done`'s file; a file that can't be read is a UsageError naming it. */
 async function readDoneNames(file: string): Promise<Set<string>> {
   try {
@@ -415,10 +435,20 @@ async function readDoneNames(file: string): Promise<Set<string>> {
   }
 }
 
+/**
+ * The longest line of `--from` taken as a name: a name (MAX_NAME_LENGTH) with room for blanks
+ * around it. A longer line is not read into memory nor echoed: it is an error line of its own.
+ */
+const MAX_LINE = 2 * MAX_NAME_LENGTH;
+
+/** The longest line of `--skip-done`'s file read: a result line is far shorter; a longer one is no result. */
+const MAX_RESULT_LINE = 64 * 1024;
+
 /** Names an earlier run's JSON lines say are done with: requested, cancelled, completed, or skipped then. */
 async function doneNames(file: string): Promise<Set<string>> {
   const done = new Set<string>();
-  for await (const line of readLines(createReadStream(file))) {
+  for await (const line of readLines(createReadStream(file), MAX_RESULT_LINE)) {
+    if (typeof line !== 'string') continue;
     try {
       const { name, outcome } = JSON.parse(line) as { name?: unknown; outcome?: unknown };
       if (
@@ -508,7 +538,9 @@ async function openProgress(
 /** The non-blank lines of a file, read once in chunks (a million lines in well under a second). */
 async function countLines(file: string): Promise<number> {
   let count = 0;
-  for await (const line of readLines(createReadStream(file)))
-    if (line.trim() !== '' && !line.trim().startsWith('#')) count++;
+  for await (const line of readLines(createReadStream(file), MAX_LINE)) {
+    if (typeof line !== 'string') count += line.comment ? 0 : 1;
+    else if (line.trim() !== '' && !line.trim().startsWith('#')) count++;
+  }
   return count;
 }
