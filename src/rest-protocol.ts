@@ -166,14 +166,9 @@ export function parseSuccess<K extends MethodKey>(
   if (body.text.trim() !== '') {
     try {
       json = JSON.parse(body.text);
-    } catch (error) {
-      throw new OperationsError(
-        Code.INTERNAL,
-        `malformed JSON in a ${statusCode} response to ${METHOD_NAMES[method]}`,
-        {
-          cause: error,
-        },
-      );
+    } catch {
+      // No cause: the parser's message quotes the body (an echoed token, a proxy's HTML page).
+      throw new OperationsError(Code.INTERNAL, `malformed JSON in a ${statusCode} response to ${METHOD_NAMES[method]}`);
     }
   }
   try {

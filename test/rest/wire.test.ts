@@ -193,6 +193,16 @@ describe('REST transport on the wire', () => {
       expect(error.message).toMatch(/malformed JSON/);
     });
 
+    it('a 200 that is not JSON: its text reaches no part of the error, cause included (RELIABILITY 35)', async () => {
+      server.respond((_req, res) =>
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><p>echo tokBODY-0123456789</p>'),
+      );
+      const error = await rejectionOf(client.getOperation(NAME));
+      expect(error.code).toBe(Code.INTERNAL);
+      const printed = `${String(error)} ${JSON.stringify(error)} ${String(error.cause)} ${error.stack ?? ''}`;
+      expect(printed).not.toMatch(/DOCTYPE|tokBODY/);
+    });
+
     it('JSON of the wrong shape on 200 is INTERNAL', async () => {
       server.respond((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[1,2,3]'));
       expect((await rejectionOf(client.getOperation(NAME))).code).toBe(Code.INTERNAL);
