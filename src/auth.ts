@@ -31,10 +31,23 @@ export interface CredentialOptions {
   readonly auth?: AuthLike | 'adc' | 'none';
   /** An API key, sent as `x-goog-api-key`. */
   readonly apiKey?: string;
+  /**
+   * More request metadata keys that carry a credential, besides {@link SECRET_KEYS} (e.g. a
+   * gateway's own `x-internal-token`): their values are redacted by value from every error and
+   * operation error, and never sent over plaintext to a host off this machine. Default none.
+   */
+  readonly credentialMetadataKeys?: readonly string[];
 }
 
 /** The environment variable naming a local emulator: plaintext, no credentials (as Google's `*_EMULATOR_HOST`). */
 export const EMULATOR_HOST_ENV = 'LONGRUN_EMULATOR_HOST';
+
+/** A transport's credential options, or none (the caller's credential keys kept) when it talks to `emulator`. */
+export function emulatorCredentials(emulator: string | undefined, options: CredentialOptions): CredentialOptions {
+  if (!emulator) return options;
+  const { credentialMetadataKeys } = options;
+  return { auth: 'none', ...(credentialMetadataKeys !== undefined && { credentialMetadataKeys }) };
+}
 
 /**
  * True for 127.0.0.0/8, ::1 (and its IPv4-mapped form of 127.x) and `localhost`: traffic that
@@ -136,6 +149,8 @@ export class CallAuth {
   private readonly credentials: CallCredentials | undefined;
   /** Plaintext to a host off this machine. */
   private readonly exposed: boolean;
+  /** The metadata keys that carry a credential: {@link SECRET_KEYS} and the caller's `credentialMetadataKeys`. */
+  readonly secretKeys: readonly string[];
 
   constructor(
     options: CredentialOptions,
@@ -145,11 +160,19 @@ export class CallAuth {
     const foreign = hosts.find((host) => !isLoopback(host));
     this.exposed = plaintext && foreign !== undefined;
     this.credentials = callCredentials(options, foreign ?? hosts[0] ?? '', plaintext);
+    const extra = options.credentialMetadataKeys ?? [];
+    if (!Array.isArray(extra) || !extra.every((key) => typeof key === 'string' && /^[0-9a-z_.-]+$/i.test(key))) {
+      throw localError(Code.INVALID_ARGUMENT, 'credentialMetadataKeys must be metadata keys (letters, digits, _ . -)');
+    }
+    this.secretKeys =
+      extra.length === 0
+        ? SECRET_KEYS
+        : Object.freeze([...new Set([...SECRET_KEYS, ...extra.map((key) => key.toLowerCase())])]);
   }
 
   /** The call's metadata with credentials added, or a local refusal. */
   apply(metadata: Metadata | undefined): Metadata | undefined | Promise<Metadata | undefined> {
-    if (this.exposed && metadata && SECRET_KEYS.some((key) => metadata[key] !== undefined)) {
+    if (this.exposed && metadata && this.secretKeys.some((key) => metadata[key] !== undefined)) {
       return Promise.reject(
         localError(
           Code.FAILED_PRECONDITION,

@@ -30,17 +30,17 @@ export const MIN_SECRET_LENGTH = 8;
  * than {@link MIN_SECRET_LENGTH} are left out. Longest first, so that a value containing
  * another is removed whole. (Percent-encoded forms are matched by {@link redactText}.)
  */
-export function secretsOf(metadata: Metadata | undefined): readonly string[] {
+export function secretsOf(metadata: Metadata | undefined, keys: readonly string[] = SECRET_KEYS): readonly string[] {
   if (metadata === undefined) return NONE;
   let sent = '';
-  for (const key of SECRET_KEYS) {
+  for (const key of keys) {
     const value = metadata[key];
     if (value !== undefined && value !== '') sent += `${key}\n${value}\n`;
   }
   if (sent === '') return NONE;
   // Every call of a client sends the same credentials: their forms are worked out once.
   if (last?.sent === sent) return last.secrets;
-  const secrets = findSecrets(metadata);
+  const secrets = findSecrets(metadata, keys);
   last = { sent, secrets };
   return secrets;
 }
@@ -48,9 +48,9 @@ export function secretsOf(metadata: Metadata | undefined): readonly string[] {
 /** The credentials of the last {@link secretsOf} and their forms. */
 let last: { readonly sent: string; readonly secrets: readonly string[] } | undefined;
 
-function findSecrets(metadata: Metadata): readonly string[] {
+function findSecrets(metadata: Metadata, keys: readonly string[]): readonly string[] {
   const values = new Set<string>();
-  for (const key of SECRET_KEYS) {
+  for (const key of keys) {
     const value = metadata[key];
     if (value === undefined || value === '') continue;
     values.add(value);
@@ -160,10 +160,14 @@ function redactValue(value: unknown, secrets: readonly string[], depth: number):
  * sent is emptied (its type kept), its JSON form (a type longrun doesn't know, over REST)
  * redacted. Nothing is copied when there is nothing to redact.
  */
-export function redactOperations<R extends object>(response: R, metadata: Metadata | undefined): R {
-  if (isOperation(response)) return redactOperation(response, secretsOf(metadata));
+export function redactOperations<R extends object>(
+  response: R,
+  metadata: Metadata | undefined,
+  keys: readonly string[] = SECRET_KEYS,
+): R {
+  if (isOperation(response)) return redactOperation(response, secretsOf(metadata, keys));
   if (hasOperations(response) && response.operations.length > 0) {
-    const secrets = secretsOf(metadata);
+    const secrets = secretsOf(metadata, keys);
     const operations = response.operations.map((operation) => redactOperation(operation, secrets));
     return operations.every((operation, i) => operation === response.operations[i])
       ? response

@@ -18,7 +18,7 @@ import {
 } from '../errors';
 import { grpcMethods, type MethodKey, type ResponseOf } from '../proto';
 import { listen, stopListening } from '../abort';
-import { CallAuth, EMULATOR_HOST_ENV, targetHosts, type CredentialOptions } from '../auth';
+import { CallAuth, EMULATOR_HOST_ENV, emulatorCredentials, targetHosts, type CredentialOptions } from '../auth';
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { grpcProxyChannel } from '../proxy';
 import { InFlight, awaitCredentials, type Cancellable } from '../in-flight';
@@ -148,7 +148,7 @@ class GrpcTransport implements Transport {
       base,
       options.credentials || plaintext ? undefined : ipTls(address, options),
     ));
-    this.auth = new CallAuth(emulator ? { auth: 'none' } : options, targetHosts(address), plaintext);
+    this.auth = new CallAuth(emulatorCredentials(emulator, options), targetHosts(address), plaintext);
     const tunnel = grpcProxyChannel(address, !plaintext, { proxy: options.proxy });
     const channels = options.channels ?? 1;
     if (!Number.isInteger(channels) || channels < 1 || channels > 1000) {
@@ -190,6 +190,7 @@ class GrpcTransport implements Transport {
     const client =
       clients.length === 1 ? (clients[0] as grpc.Client) : (clients[this.next++ % clients.length] as grpc.Client);
     const inFlight = this.inFlight;
+    const { secretKeys } = this.auth;
     return new Promise<ResponseOf<K>>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       let grpcCall: grpc.ClientUnaryCall;
@@ -204,14 +205,14 @@ class GrpcTransport implements Transport {
           (error, response) => {
             inFlight.delete(grpcCall);
             if (onAbort) stopListening(signal as AbortSignal, onAbort);
-            if (error) reject(failure(error, signal, metadata, inFlight.ending));
+            if (error) reject(failure(error, signal, metadata, secretKeys, inFlight.ending));
             else if (response === undefined) reject(new OperationsError(Code.INTERNAL, 'empty response'));
-            else resolve(redactOperations(response, metadata));
+            else resolve(redactOperations(response, metadata, secretKeys));
           },
         );
       } catch (error) {
         // grpc-js throws synchronously on what it refuses to send (a metadata value, a closed channel).
-        reject(redactError(OperationsError.from(error, Code.INTERNAL), secretsOf(metadata)));
+        reject(redactError(OperationsError.from(error, Code.INTERNAL), secretsOf(metadata, this.auth.secretKeys)));
         return;
       }
       inFlight.add(grpcCall);
@@ -248,11 +249,12 @@ function failure(
   error: grpc.ServiceError,
   signal: AbortSignal | undefined,
   metadata: Metadata | undefined,
+  secretKeys: readonly string[],
   endedByClose: boolean,
 ): OperationsError {
   if (error.code === grpc.status.CANCELLED && signal?.aborted) return abortedError(signal, false);
   if (error.code === grpc.status.CANCELLED && endedByClose) return endedByCloseError();
-  return redactError(fromServiceError(error), secretsOf(metadata));
+  return redactError(fromServiceError(error), secretsOf(metadata, secretKeys));
 }
 
 /**

@@ -8,7 +8,7 @@ import { abortedError, closedTransportError, endedByCloseError } from '../errors
 import { OPTIMIZATION_V1_RULES, type HttpRules } from '../http-rules';
 import { defaultTypeRegistry, type MethodKey, type ResponseOf, type TypeRegistry } from '../proto';
 import { listen, stopListening } from '../abort';
-import { CallAuth, EMULATOR_HOST_ENV, type CredentialOptions } from '../auth';
+import { CallAuth, EMULATOR_HOST_ENV, emulatorCredentials, type CredentialOptions } from '../auth';
 import { proxyFor } from '../proxy';
 import { InFlight, awaitCredentials, type Cancellable } from '../in-flight';
 import { redactError, redactOperations, secretsOf } from '../redact';
@@ -136,7 +136,7 @@ class RestTransport implements Transport {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.types = options.types ?? defaultTypeRegistry;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.auth = new CallAuth(emulator ? { auth: 'none' } : options, [url.hostname], url.protocol === 'http:');
+    this.auth = new CallAuth(emulatorCredentials(emulator, options), [url.hostname], url.protocol === 'http:');
     const tls =
       options.rootCerts !== undefined || options.clientCert !== undefined
         ? {
@@ -200,16 +200,17 @@ class RestTransport implements Transport {
       if (isSuccess(response.statusCode)) {
         const body = await readUndiciBody(response, this.maxResponseBytes);
         const parsed = parseSuccess(call.method, response.statusCode, body, this.types, this.maxResponseBytes);
-        return redactOperations(parsed, headers);
+        return redactOperations(parsed, headers, this.auth.secretKeys);
       }
       throw errorFromResponse(response, await readUndiciBody(response, MAX_ERROR_BODY_BYTES), this.types);
     } catch (error) {
       if (ending.aborted) {
-        if (ending.reason === DEADLINE) throw redactError(deadlineError(call.method, error), secretsOf(headers));
+        if (ending.reason === DEADLINE)
+          throw redactError(deadlineError(call.method, error), secretsOf(headers, this.auth.secretKeys));
         if (ending.reason === CLOSED) throw endedByCloseError();
         if (signal?.aborted) throw abortedError(signal, false);
       }
-      throw redactError(failureOf(error), secretsOf(headers));
+      throw redactError(failureOf(error), secretsOf(headers, this.auth.secretKeys));
     } finally {
       this.inFlight.delete(ending);
       clearTimeout(timer);

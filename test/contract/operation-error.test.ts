@@ -130,3 +130,56 @@ describe.each(transportCases)("an operation's own error over $kind", ({ kind }) 
     }
   });
 });
+
+describe.each(transportCases)('credential metadata longrun is told of, over $kind (RELIABILITY 45)', ({ kind }) => {
+  const VALUE = 'gateway-secret-0123456789';
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator.close());
+
+  it.each([
+    ['x-goog-iam-authorization-token', undefined],
+    ['x-internal-token', ['X-Internal-Token']],
+  ])('%s is redacted by value from an echo', async (key, extra) => {
+    const name = `projects/keys-${kind}/operations/${key}`;
+    emulator.createOperation({
+      name,
+      runForMs: 0,
+      error: { code: Code.INTERNAL, message: `heard ${VALUE}`, details: [] },
+    });
+    const options = { insecure: true, ...(extra && { credentialMetadataKeys: extra }) };
+    const transport =
+      kind === 'grpc'
+        ? createGrpcTransport({ address: emulator.grpcAddress, ...options })
+        : createRestTransport({ baseUrl: emulator.httpUrl, ...options });
+    const client = new OperationsClient({ transport });
+    try {
+      const operation = await client.getOperation(name, { metadata: { [key]: VALUE } });
+      expect(operation.error?.message).toBe('heard [redacted]');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('and never sent over plaintext to a host off this machine: FAILED_PRECONDITION, local', async () => {
+    const options = { insecure: true, credentialMetadataKeys: ['x-internal-token'] };
+    const transport =
+      kind === 'grpc'
+        ? createGrpcTransport({ address: 'ops.example.invalid:8080', ...options })
+        : createRestTransport({ baseUrl: 'http://ops.example.invalid:8080', ...options });
+    const client = new OperationsClient({ transport });
+    try {
+      const error = await client
+        .getOperation('projects/p/operations/o', { metadata: { 'x-internal-token': VALUE } })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toMatchObject({ code: Code.FAILED_PRECONDITION, local: true });
+    } finally {
+      await client.close();
+    }
+  });
+});
