@@ -14,6 +14,11 @@ export function debugEnabled(): boolean {
   return log.enabled;
 }
 
+/** A debug line of `longrun/otel` (what trace context it left out, never its value). */
+export function debugLine(format: string, ...args: unknown[]): void {
+  log(format, ...args);
+}
+
 /** The result's words: `OK`, or the code's name (and `local` when nothing was sent). */
 function outcomeOf(error: unknown): string {
   if (error === undefined) return 'OK';

@@ -22,6 +22,7 @@ import {
   propagation,
   trace,
   type Attributes,
+  type Context,
   type Counter,
   type Histogram,
   type MeterProvider,
@@ -34,6 +35,7 @@ import { cancelOutcome, type CancelOutcome } from './outcome';
 import type { Operation } from './proto';
 import type { Transport } from './transport';
 import { VERSION } from './version';
+import { debugLine } from './debug';
 
 /** Options of {@link openTelemetry}; all optional. */
 export interface OpenTelemetryOptions {
@@ -274,7 +276,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Interceptor {
       const meters = instrumentsNow();
       const started = performance.now();
       if (rpc) {
-        if (injects(call)) propagation.inject(inner, call.metadata);
+        if (injects(call)) injectContext(inner, call.metadata);
         call.observe({
           onRetry: ({ attempt, delayMs, error }) => {
             if (recording) {
@@ -335,6 +337,34 @@ const OK_STATUS: Readonly<Record<RpcConventions, Attributes>> = {
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 /** The API's no-op histogram: what every meter of the no-op meter provider makes. */
 const NOOP_HISTOGRAM = createNoopMeter().createHistogram(METRICS.callDuration);
+
+/** A metadata key and a value a call can send (the client refuses any other). */
+const METADATA_KEY = /^[0-9a-z_.-]+$/;
+const METADATA_VALUE = /^[\x20-\x7e]*$/;
+
+/**
+ * The trace context into a call's metadata, best effort (RELIABILITY 40): a propagator that
+ * throws (the W3C baggage one, given an unpaired surrogate) leaves it all out, and an entry
+ * that isn't a metadata key and printable ASCII (baggage with CR/LF or non-ASCII) is left out
+ * alone; a NODE_DEBUG=longrun line says which, never its value. Tracing never fails a call.
+ */
+function injectContext(active: Context, metadata: Record<string, string>): void {
+  const carrier: Record<string, string> = {};
+  try {
+    propagation.inject(active, carrier);
+  } catch (error) {
+    debugLine(
+      'otel trace context left out: the propagator threw %s',
+      error instanceof Error ? error.name : typeof error,
+    );
+    return;
+  }
+  for (const key of Object.keys(carrier)) {
+    const value = carrier[key];
+    if (typeof value === 'string' && METADATA_KEY.test(key) && METADATA_VALUE.test(value)) metadata[key] = value;
+    else debugLine('otel trace context %s left out: not a metadata key and printable ASCII', JSON.stringify(key));
+  }
+}
 
 /** undici's diagnostics channel of a request being created, where its instrumentation injects. */
 const UNDICI_CREATE = 'undici:request:create';
