@@ -43,8 +43,8 @@ const MAX_TOKEN_BYTES = 64 * 1024;
  * The bearer token in `file` (`-`: standard input), whitespace trimmed. A missing, unreadable,
  * empty or oversized file, or one holding more than one word, is a UsageError naming the file.
  */
-export async function readToken(file: string, stdin: Readable): Promise<string> {
-  const what = file === '-' ? '--access-token-file - (standard input)' : `--access-token-file ${file}`;
+export async function readToken(file: string, stdin: Readable, flag = '--access-token-file'): Promise<string> {
+  const what = file === '-' ? `${flag} - (standard input)` : `${flag} ${file}`;
   let text: string | undefined;
   try {
     text = file === '-' ? await readStream(stdin, MAX_TOKEN_BYTES) : await readSmallFile(file, MAX_TOKEN_BYTES);

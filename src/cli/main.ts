@@ -178,7 +178,11 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     .option('--cancel-delay <ms>', 'delay of a delayed or ignored cancel, in ms', count, 1000)
     .option('--tls-cert <file>', 'serve TLS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM key of --tls-cert')
-    .option('--require-token <token>', 'answer UNAUTHENTICATED without "authorization: Bearer <token>"')
+    .option(
+      '--require-token <token>',
+      'answer UNAUTHENTICATED without "authorization: Bearer <token>" (visible in the process list: prefer the next two)',
+    )
+    .option('--require-token-file <file>', 'the same, the token read from this file (- for standard input)')
     .option('--require-api-key <key>', 'answer UNAUTHENTICATED without "x-goog-api-key: <key>"')
     .option('--json', 'print where it listens as one JSON line')
     .action(async (flags: import('./serve').EmulatorFlags) => {

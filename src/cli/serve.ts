@@ -4,6 +4,7 @@ import { Code, OperationsClient, OperationsError, createGrpcTransport, createRes
 import { startEmulator, type CancelMode } from '../emulator';
 import type { ApiName } from './args';
 import { API_TARGETS } from './connect';
+import { UsageError, readToken } from './files';
 import type { Io } from './output';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './verbs';
 
@@ -21,14 +22,36 @@ export interface EmulatorFlags {
   tlsCert?: string;
   tlsKey?: string;
   requireToken?: string;
+  requireTokenFile?: string;
   requireApiKey?: string;
   json?: boolean;
 }
 
+/** The environment variable that gives `longrun emulator` its required token, out of the process list. */
+export const EMULATOR_TOKEN_ENV = 'LONGRUN_EMULATOR_TOKEN';
+
+/**
+ * `longrun emulator`: serves until SIGINT or SIGTERM. The token it requires comes from
+ * `--require-token`, `--require-token-file` or LONGRUN_EMULATOR_TOKEN (one of them).
+ */
 export async function runEmulator(options: EmulatorFlags, io: Io): Promise<number> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     io.err('error: --tls-cert and --tls-key go together');
     return EXIT_USAGE;
+  }
+  if (options.requireToken !== undefined && options.requireTokenFile !== undefined) {
+    io.err('error: --require-token and --require-token-file both give the token: use one');
+    return EXIT_USAGE;
+  }
+  let requireToken = options.requireToken ?? (io.env[EMULATOR_TOKEN_ENV] || undefined);
+  if (options.requireTokenFile !== undefined) {
+    try {
+      requireToken = await readToken(options.requireTokenFile, io.stdin, '--require-token-file');
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      io.err(`longrun: ${error.message}`);
+      return EXIT_USAGE;
+    }
   }
   const target = API_TARGETS[options.api];
   const emulator = await startEmulator({
@@ -45,7 +68,7 @@ export async function runEmulator(options: EmulatorFlags, io: Io): Promise<numbe
       options.tlsKey !== undefined && {
         tls: { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) },
       }),
-    ...(options.requireToken !== undefined && { requireToken: options.requireToken }),
+    ...(requireToken !== undefined && { requireToken }),
     ...(options.requireApiKey !== undefined && { requireApiKey: options.requireApiKey }),
   });
   if (options.json) io.out(JSON.stringify({ grpc: emulator.grpcAddress, http: emulator.httpUrl }));

@@ -4,6 +4,7 @@
  * answering proto3 JSON and Google-style JSON errors.
  */
 import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as https from 'node:https';
 import { codeName, httpStatusFromCode } from '../errors';
 import { compileRule, matchPath, type HttpRules } from '../http-rules';
@@ -62,9 +63,15 @@ export function createHttpFace(
       else res.destroy();
     });
   };
-  return tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
+  return server;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const refusal = foreignRequest(req, server.address());
+    if (refusal !== undefined) {
+      await drain(req);
+      return sendStatus(res, { code: 7, message: refusal, details: [] });
+    }
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -147,6 +154,35 @@ export function createHttpFace(
   function sendStatus(res: http.ServerResponse, status: Status, written: JsonWriteOptions = {}): void {
     sendJson(res, httpStatusFromCode(status.code), errorJson(status, types, written));
   }
+}
+
+/**
+ * Why a request a web page could have made is refused (PERMISSION_DENIED, 403, as local
+ * development servers answer against DNS rebinding), or undefined: an `Origin` other than the
+ * emulator's own address (a browser's cross-site request), or a `Host` that isn't the address
+ * it listens on, under any loopback name (a rebound DNS name). Bound to every interface
+ * (`--host 0.0.0.0`), it takes any Host (it was put on the network on purpose), never a
+ * foreign Origin. Clients other than browsers send no Origin.
+ */
+function foreignRequest(req: http.IncomingMessage, bound: AddressInfo | string | null): string | undefined {
+  if (bound === null || typeof bound === 'string') return undefined;
+  const own = new Set([`127.0.0.1:${bound.port}`, `localhost:${bound.port}`, `[::1]:${bound.port}`]);
+  own.add(`${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`);
+  const { origin, host } = req.headers;
+  if (origin !== undefined) {
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).host.toLowerCase();
+    } catch {
+      originHost = undefined;
+    }
+    if (originHost === undefined || !own.has(originHost)) return 'cross-origin requests are refused';
+  }
+  const anywhere = bound.address === '0.0.0.0' || bound.address === '::';
+  if (host !== undefined && !anywhere && !own.has(host.toLowerCase())) {
+    return 'the Host header names another server than this emulator';
+  }
+  return undefined;
 }
 
 /** The request's headers, its deadline (`x-server-timeout`), and a signal that aborts when the client goes away. */

@@ -22,6 +22,12 @@ import { fillTemplate } from './naming';
 import type { Recorder } from './recorder';
 import type { OperationSpec, OperationStore } from './store';
 
+/** The `times`-limited fault header values counted at most (each a few bytes of memory). */
+const MAX_FAULT_COUNTS = 10_000;
+
+/** The longest `label` an API request may give (it is kept, echoed in the operation's response). */
+const MAX_LABEL_LENGTH = 1024;
+
 /** Longest a WaitOperation waits when neither its request nor its deadline says. */
 export const MAX_WAIT_MS = 30_000;
 
@@ -97,6 +103,10 @@ export class OperationsHandler {
     delay: 'before' | 'after',
     run: (fault: Fault) => Promise<R>,
   ): Promise<Answer<R>> {
+    // Authenticated first: a request without the credential is neither recorded nor run.
+    if (!this.authenticated(context.headers)) {
+      return { status: { code: Code.UNAUTHENTICATED, message: UNAUTHENTICATED_MESSAGE, details: [] } };
+    }
     this.recorder.record({
       transport: context.transport,
       method,
@@ -105,11 +115,6 @@ export class OperationsHandler {
       timeoutMs: context.deadline === undefined ? undefined : context.deadline - Date.now(),
     });
     try {
-      if (!this.authenticated(context.headers)) {
-        return {
-          status: { code: Code.UNAUTHENTICATED, message: UNAUTHENTICATED_MESSAGE, details: [] },
-        };
-      }
       const header = context.headers[FAULT_HEADER];
       let fault = parseFault(header);
       if (header !== undefined && !this.applies(fault, method, header)) fault = parseFault(undefined);
@@ -130,6 +135,9 @@ export class OperationsHandler {
   /** Creates the operation an API method starts, named after its parent. */
   private startOperation(method: ApiMethod, request: ApiRequest, script: OperationScript | undefined): Operation {
     if (!this.api) throw new OperationsError(Code.UNIMPLEMENTED, `${method.name} is not served`);
+    if ((request.label?.length ?? 0) > MAX_LABEL_LENGTH) {
+      throw new OperationsError(Code.INVALID_ARGUMENT, `label longer than ${MAX_LABEL_LENGTH} characters`);
+    }
     const { project, location } = parseParent(method, request.parent);
     const { store } = this;
     let name: string;
@@ -155,6 +163,10 @@ export class OperationsHandler {
     if (fault.times === undefined) return true;
     const count = this.faultCounts.get(header) ?? 0;
     if (count >= fault.times) return false;
+    // Memory stays bounded whatever a client sends: past MAX_FAULT_COUNTS values, the oldest is forgotten.
+    if (count === 0 && this.faultCounts.size >= MAX_FAULT_COUNTS) {
+      this.faultCounts.delete(this.faultCounts.keys().next().value as string);
+    }
     this.faultCounts.set(header, count + 1);
     return true;
   }

@@ -83,8 +83,12 @@ export async function runLongrun(
 /** Starts `longrun emulator ... --json` and resolves with the process and its first JSON line. */
 export async function startEmulatorProcess(
   args: readonly string[],
+  env?: Readonly<Record<string, string>>,
 ): Promise<{ child: ChildProcessWithoutNullStreams; address: Record<string, string> }> {
-  const child = spawn(process.execPath, [LONGRUN, 'emulator', '--json', ...args], { stdio: 'pipe' });
+  const child = spawn(process.execPath, [LONGRUN, 'emulator', '--json', ...args], {
+    stdio: 'pipe',
+    env: { ...process.env, ...env },
+  });
   const lines = createInterface({ input: child.stdout });
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`emulator exited early with ${String(code)}`);
