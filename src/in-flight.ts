@@ -34,7 +34,8 @@ export class InFlight<T> {
 
   /**
    * Closes once: waits up to the grace for the calls in flight, gives each one left to `end`,
-   * waits (briefly) for them to settle, then runs `release` (closing connections).
+   * runs `release` (closing connections) and resolves once it is done and the calls have
+   * settled (or after a second, for a broken one).
    */
   close(options: CloseOptions | undefined, end: (call: T) => void, release: () => Promise<void> | void): Promise<void> {
     if (this.closing) return this.closing;
@@ -46,9 +47,11 @@ export class InFlight<T> {
     this.closing = (async () => {
       await this.settled(graceMs);
       this.ending = true;
+      // Connections closed first: the calls on them end with them at once (thousands in
+      // flight end in one go, not one abort after the other), then each is ended for sure.
+      const released = release();
       for (const call of [...this.calls]) end(call);
-      await this.settled(SETTLE_MS);
-      await release();
+      await Promise.all([released, this.settled(SETTLE_MS)]);
     })();
     return this.closing;
   }

@@ -55,7 +55,9 @@ export function createHttpFace(
   types: TypeRegistry,
   tls?: { readonly cert: Buffer | string; readonly key: Buffer | string },
   api?: Api,
+  allowedHosts: readonly string[] = [],
 ): http.Server {
+  const allowed = allowedHosts.map((host) => host.toLowerCase());
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void serve(req, res).catch(() => {
       if (!res.headersSent)
@@ -67,7 +69,7 @@ export function createHttpFace(
   return server;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const refusal = foreignRequest(req, server.address());
+    const refusal = foreignRequest(req, server.address(), allowed);
     if (refusal !== undefined) {
       await drain(req);
       return sendStatus(res, { code: 7, message: refusal, details: [] });
@@ -162,12 +164,21 @@ export function createHttpFace(
  * emulator's own address (a browser's cross-site request), or a `Host` that isn't the address
  * it listens on, under any loopback name (a rebound DNS name). Bound to every interface
  * (`--host 0.0.0.0`), it takes any Host (it was put on the network on purpose), never a
- * foreign Origin. Clients other than browsers send no Origin.
+ * foreign Origin. Clients other than browsers send no Origin. `allowed` adds names (the
+ * emulator's `allowedHosts`).
  */
-function foreignRequest(req: http.IncomingMessage, bound: AddressInfo | string | null): string | undefined {
+function foreignRequest(
+  req: http.IncomingMessage,
+  bound: AddressInfo | string | null,
+  allowed: readonly string[],
+): string | undefined {
   if (bound === null || typeof bound === 'string') return undefined;
   const own = new Set([`127.0.0.1:${bound.port}`, `localhost:${bound.port}`, `[::1]:${bound.port}`]);
   own.add(`${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`);
+  for (const host of allowed) {
+    own.add(host);
+    own.add(`${host}:${bound.port}`);
+  }
   const { origin, host } = req.headers;
   if (origin !== undefined) {
     let originHost: string | undefined;

@@ -87,6 +87,13 @@ export interface EmulatorOptions {
   /** Require `x-goog-api-key: <key>` (or the token above); UNAUTHENTICATED otherwise. */
   readonly requireApiKey?: string;
   /**
+   * More names the REST face answers to in the `Host` header (and in a same-origin `Origin`),
+   * with or without a port, e.g. `optimization.test` for a test that reaches the emulator by
+   * that name. Default none: only the address it listens on, under a loopback name (a request
+   * for any other Host is refused 403, against DNS rebinding).
+   */
+  readonly allowedHosts?: readonly string[];
+  /**
    * Pre-creates this many operations, running until cancelled, named `op-1` ... `op-N` in
    * project `demo` (location `global`) by the rules' name template:
    * `projects/demo/operations/op-1` under Optimization v1,
@@ -167,7 +174,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       error ? reject(error) : resolve(bound),
     ),
   );
-  const httpServer = createHttpFace(handler, rules, defaultTypeRegistry, tls, api);
+  const httpServer = createHttpFace(handler, rules, defaultTypeRegistry, tls, api, options.allowedHosts);
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -229,7 +229,8 @@ class GrpcTransport implements Transport {
       (call) => call.cancel(),
       () => {
         for (const client of this.clients) client.close();
-        this.credentials.closeSilent();
+        // The grace is over: connections still open carry only calls being ended now.
+        this.credentials.destroyAll();
       },
     );
   }
@@ -253,7 +254,8 @@ function failure(
   endedByClose: boolean,
 ): OperationsError {
   if (error.code === grpc.status.CANCELLED && signal?.aborted) return abortedError(signal, false);
-  if (error.code === grpc.status.CANCELLED && endedByClose) return endedByCloseError();
+  // After close()'s grace, whatever ends a call (its cancel, its connection destroyed) is close().
+  if (endedByClose) return endedByCloseError();
   return redactError(fromServiceError(error), secretsOf(metadata, secretKeys));
 }
 

@@ -67,6 +67,18 @@ describe("the emulator's REST face against what a web page could send", () => {
     }
   });
 
+  it('allowedHosts adds a name it answers to (a test reaching it by that name); others stay refused', async () => {
+    const named = await startEmulator({ seed: 1, allowedHosts: ['ops.test'] });
+    try {
+      const port = new URL(named.httpUrl).port;
+      const path = '/v1/projects/demo/operations/op-1';
+      expect((await request(named.httpUrl, 'GET', path, { host: `ops.test:${port}` })).status).toBe(200);
+      expect((await request(named.httpUrl, 'GET', path, { host: `other.test:${port}` })).status).toBe(403);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('an API request label longer than 1,024 characters is INVALID_ARGUMENT (it would be kept)', async () => {
     const answer = await new Promise<{ status: number }>((resolve, reject) => {
       const req = http.request(

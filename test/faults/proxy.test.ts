@@ -146,8 +146,13 @@ describe('HTTP CONNECT proxies (RELIABILITY 26)', () => {
   beforeAll(async () => {
     pki = makeTestPki([HOST]);
     [tlsEmulator, plainEmulator] = await Promise.all([
-      startEmulator({ seed: 1, tls: { cert: pki.serverCert, key: pki.serverKey }, requireApiKey: API_KEY }),
-      startEmulator({ seed: 1, requireApiKey: API_KEY }),
+      startEmulator({
+        seed: 1,
+        tls: { cert: pki.serverCert, key: pki.serverKey },
+        requireApiKey: API_KEY,
+        allowedHosts: [HOST],
+      }),
+      startEmulator({ seed: 1, requireApiKey: API_KEY, allowedHosts: [HOST] }),
     ]);
   });
   afterAll(async () => {
