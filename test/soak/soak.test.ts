@@ -1,7 +1,9 @@
 /**
  * Soak: many calls with ~1% injected faults of mixed kinds through both transports, against
  * the emulator in its own process. Every call is accounted for (it resolves or rejects
- * exactly once, with an expected code), and memory stays flat.
+ * exactly once, with an expected code), and memory stays flat. Among the faults: a server
+ * echoing the caller's key into an error, or into an operation's own error (no secret may
+ * show), and a listing whose page token repeats (it must end, each name once).
  *
  * `npm run soak` runs 200,000 calls per transport (SOAK_CALLS); the default run in CI is short.
  */
@@ -34,7 +36,9 @@ type FaultKind =
   | 'abort'
   | 'connection-header'
   | 'spoofing-name'
-  | 'echoed-secret';
+  | 'echoed-secret'
+  | 'operation-error-echo'
+  | 'cycling-page-token';
 const KINDS: readonly FaultKind[] = [
   'unavailable-once',
   'unavailable-always',
@@ -45,6 +49,8 @@ const KINDS: readonly FaultKind[] = [
   'connection-header',
   'spoofing-name',
   'echoed-secret',
+  'operation-error-echo',
+  'cycling-page-token',
 ];
 
 /** The codes each kind may end with (unavailable-once ends in success). */
@@ -58,6 +64,8 @@ const EXPECTED: Readonly<Record<FaultKind, readonly (Code | 'ok')[]>> = {
   'connection-header': [Code.INVALID_ARGUMENT],
   'spoofing-name': [Code.INVALID_ARGUMENT],
   'echoed-secret': [Code.FAILED_PRECONDITION],
+  'operation-error-echo': ['ok'],
+  'cycling-page-token': [Code.INTERNAL],
 };
 
 interface Report {
@@ -178,7 +186,33 @@ async function soak(kind: 'grpc' | 'rest', address: { grpc: string; http: string
     }
     let result: string;
     try {
-      if (i % 2 === 0) await client.getOperation(target, { metadata, timeoutMs, signal });
+      if (fault === 'operation-error-echo') {
+        // An operation whose own error echoes the key the call sends: it must come back redacted.
+        secret = `soak-op-${kind}-${i}-${Math.random().toString(36).slice(2)}`;
+        const script = { operation: { runForMs: 0, error: { code: Code.INTERNAL, message: `failed for ${secret}` } } };
+        const started = await fetch(`${address.http}/v1/projects/demo:batchOptimizeTours`, {
+          method: 'POST',
+          headers: { [FAULT_HEADER]: JSON.stringify(script) },
+          body: '{}',
+        });
+        const { name: startedName } = (await started.json()) as { name: string };
+        const op = await client.getOperation(startedName, { metadata: { 'x-goog-api-key': secret } });
+        if (inspect(op, { depth: Infinity }).includes(secret) || op.error?.message !== 'failed for [redacted]') leaks++;
+      } else if (fault === 'cycling-page-token') {
+        // A server whose next page token repeats: the listing ends with INTERNAL, each name once.
+        const seen = new Set<string>();
+        try {
+          for await (const op of client.listOperations('projects/demo', {
+            pageSize: 3,
+            metadata: { [FAULT_HEADER]: JSON.stringify({ listing: 'repeat-token' }) },
+          })) {
+            if (seen.has(op.name)) unexpected++;
+            seen.add(op.name);
+          }
+        } finally {
+          if (seen.size !== 6) unexpected++;
+        }
+      } else if (i % 2 === 0) await client.getOperation(target, { metadata, timeoutMs, signal });
       else await client.cancelOperation(target, { metadata, timeoutMs, signal });
       result = 'ok';
       if (fault && !EXPECTED[fault].includes('ok')) unexpected++;
