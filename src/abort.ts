@@ -53,3 +53,58 @@ export function stopListening(signal: AbortSignal, callback: () => void): void {
     signal.removeEventListener('abort', entry.onAbort);
   }
 }
+
+/** What may end a wait before the promise waited on settles (see {@link firstOf}). */
+export interface WaitEnds {
+  /** The caller's signal: its abort rejects with `onAbort()`. */
+  readonly signal?: AbortSignal | undefined;
+  readonly onAbort?: () => Error;
+  /** When the wait ends, in `Date.now()` ms (undefined or Infinity: never): rejects with `onDeadline()`. */
+  readonly deadline?: number | undefined;
+  readonly onDeadline?: () => Error;
+  /** The owner closing (a client, a transport): rejects with `onClose()`. */
+  readonly closing?: AbortSignal | undefined;
+  readonly onClose?: () => Error;
+}
+
+/**
+ * `pending`'s outcome, unless one of `ends` comes first (an abort, the deadline, the owner
+ * closing), whose error it then rejects with; the timer and listeners go once it settles.
+ * For the waits before a call is sent (credentials, a name not yet known): a deadline starts
+ * with its call, and a close settles every promise.
+ */
+export function firstOf<T>(pending: PromiseLike<T>, ends: WaitEnds): Promise<T> {
+  const { signal, deadline, closing } = ends;
+  if (signal?.aborted && ends.onAbort) return Promise.reject(ends.onAbort());
+  if (closing?.aborted && ends.onClose) return Promise.reject(ends.onClose());
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      clearTimeout(timer);
+      if (onAbort) stopListening(signal as AbortSignal, onAbort);
+      if (onClose) stopListening(closing as AbortSignal, onClose);
+      return true;
+    };
+    const fail = (error: Error): void => {
+      if (finish()) reject(error);
+    };
+    const onAbort = signal && ends.onAbort && ((): void => fail((ends.onAbort as () => Error)()));
+    const onClose = closing && ends.onClose && ((): void => fail((ends.onClose as () => Error)()));
+    const timer =
+      deadline === undefined || deadline === Infinity || !ends.onDeadline
+        ? undefined
+        : setTimeout(() => fail((ends.onDeadline as () => Error)()), Math.max(0, deadline - Date.now()));
+    if (onAbort) listen(signal as AbortSignal, onAbort);
+    if (onClose) listen(closing as AbortSignal, onClose);
+    pending.then(
+      (value) => {
+        if (finish()) resolve(value);
+      },
+      (error: unknown) => {
+        if (finish()) reject(error);
+      },
+    );
+  });
+}

@@ -2,7 +2,7 @@
  * The calls a transport has in flight, so that close() can let them finish for a grace
  * period, then end the rest, and resolve only once every one has settled.
  */
-import { listen, stopListening } from './abort';
+import { firstOf } from './abort';
 import { Code, OperationsError, abortedError, closedTransportError, localError } from './errors';
 import { METHOD_NAMES, type MethodKey } from './proto';
 import { DEFAULT_CLOSE_GRACE_MS, type CloseOptions, type Metadata } from './transport';
@@ -76,7 +76,7 @@ export class InFlight<T> {
  * transport's close() (the wait is one of `inFlight`'s calls) with FAILED_PRECONDITION
  * "transport is closed", each local: nothing was sent. A refusal is an OperationsError.
  */
-export function awaitCredentials(
+export async function awaitCredentials(
   pending: Promise<Metadata | undefined>,
   call: {
     readonly method: MethodKey;
@@ -85,42 +85,26 @@ export function awaitCredentials(
   },
   inFlight: InFlight<Cancellable>,
 ): Promise<Metadata | undefined> {
-  const { deadline, signal } = call;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const finish = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      if (onAbort) stopListening(signal as AbortSignal, onAbort);
-      inFlight.delete(waiter);
-      return true;
-    };
-    const fail = (error: OperationsError): void => {
-      if (finish()) reject(error);
-    };
-    const waiter: Cancellable = { cancel: () => fail(closedTransportError()) };
-    const timer =
-      deadline === undefined
-        ? undefined
-        : setTimeout(
-            () =>
-              fail(
-                localError(
-                  Code.DEADLINE_EXCEEDED,
-                  `deadline exceeded waiting for credentials (${METHOD_NAMES[call.method]}): nothing was sent`,
-                ),
-              ),
-            Math.max(0, deadline - Date.now()),
-          );
-    const onAbort = signal && ((): void => fail(abortedError(signal)));
-    inFlight.add(waiter);
-    if (onAbort) listen(signal as AbortSignal, onAbort);
-    pending.then(
-      (metadata) => {
-        if (finish()) resolve(metadata);
-      },
-      (error: unknown) => fail(OperationsError.from(error)),
-    );
-  });
+  const { signal } = call;
+  const closing = new AbortController();
+  const waiter: Cancellable = { cancel: () => closing.abort() };
+  inFlight.add(waiter);
+  try {
+    return await firstOf(pending, {
+      signal,
+      onAbort: () => abortedError(signal as AbortSignal),
+      deadline: call.deadline,
+      onDeadline: () =>
+        localError(
+          Code.DEADLINE_EXCEEDED,
+          `deadline exceeded waiting for credentials (${METHOD_NAMES[call.method]}): nothing was sent`,
+        ),
+      closing: closing.signal,
+      onClose: closedTransportError,
+    });
+  } catch (error) {
+    throw OperationsError.from(error);
+  } finally {
+    inFlight.delete(waiter);
+  }
 }

@@ -3,7 +3,7 @@
  * still being started (`OperationsClient.track`): cancel it before its name is known, wait for
  * it, follow its progress.
  */
-import { listen, stopListening } from './abort';
+import { firstOf } from './abort';
 import { backoff, sleep } from './backoff';
 import { Code, OperationsError, abortedError, isCode, localError } from './errors';
 import type { CancelOutcome, PollOptions } from './outcome';
@@ -356,42 +356,17 @@ class Tracked<Meta, Result> implements TrackedOperation<Meta, Result> {
    * or when the client closes (CANCELLED): no promise of the handle outlives the client.
    */
   private whenStarted(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<Settled> {
-    if (signal?.aborted) return Promise.reject(abortedError(signal));
-    const { closing } = this;
-    if (closing.aborted) return Promise.reject(closedBeforeName());
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const finish = (): boolean => {
-        if (done) return false;
-        done = true;
-        clearTimeout(timer);
-        if (onAbort) stopListening(signal as AbortSignal, onAbort);
-        stopListening(closing, onClose);
-        return true;
-      };
-      const fail = (error: OperationsError): void => {
-        if (finish()) reject(error);
-      };
-      const onAbort = signal && ((): void => fail(abortedError(signal)));
-      const onClose = (): void => fail(closedBeforeName());
-      const timer =
-        timeoutMs === undefined || timeoutMs === Infinity
-          ? undefined
-          : setTimeout(
-              () =>
-                fail(
-                  localError(
-                    Code.DEADLINE_EXCEEDED,
-                    `deadline exceeded (${timeoutMs} ms) before the operation's name was known: nothing was sent`,
-                  ),
-                ),
-              timeoutMs,
-            );
-      if (onAbort) listen(signal as AbortSignal, onAbort);
-      listen(closing, onClose);
-      void this.settled.then((settled) => {
-        if (finish()) resolve(settled);
-      });
+    return firstOf(this.settled, {
+      signal,
+      onAbort: () => abortedError(signal as AbortSignal),
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      onDeadline: () =>
+        localError(
+          Code.DEADLINE_EXCEEDED,
+          `deadline exceeded (${String(timeoutMs)} ms) before the operation's name was known: nothing was sent`,
+        ),
+      closing: this.closing,
+      onClose: closedBeforeName,
     });
   }
 
