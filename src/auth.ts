@@ -32,7 +32,8 @@ export interface CredentialOptions {
   /** An API key, sent as `x-goog-api-key`. */
   readonly apiKey?: string;
   /**
-   * More request metadata keys that carry a credential, besides {@link SECRET_KEYS} (e.g. a
+   * More request metadata keys that carry a credential, besides `authorization`,
+   * `proxy-authorization`, `x-goog-api-key`, `x-goog-iam-authorization-token` and `cookie` (e.g. a
    * gateway's own `x-internal-token`): their values are redacted by value from every error and
    * operation error, and never sent over plaintext to a host off this machine. Default none.
    */
