@@ -65,6 +65,17 @@ export interface WaitEnds {
   /** The owner closing (a client, a transport): rejects with `onClose()`. */
   readonly closing?: AbortSignal | undefined;
   readonly onClose?: () => Error;
+  /**
+   * Or an owner that ends what it holds by calling `cancel()` (a transport's calls in flight):
+   * the wait is added to it while it lasts, and its `cancel()` rejects with `onClose()`.
+   */
+  readonly owner?: Owner | undefined;
+}
+
+/** What holds cancellable waits: a transport's calls in flight. */
+export interface Owner {
+  add(waiter: { cancel(): void }): void;
+  delete(waiter: { cancel(): void }): void;
 }
 
 /**
@@ -74,7 +85,7 @@ export interface WaitEnds {
  * with its call, and a close settles every promise.
  */
 export function firstOf<T>(pending: PromiseLike<T>, ends: WaitEnds): Promise<T> {
-  const { signal, deadline, closing } = ends;
+  const { signal, deadline, closing, owner } = ends;
   if (signal?.aborted && ends.onAbort) return Promise.reject(ends.onAbort());
   if (closing?.aborted && ends.onClose) return Promise.reject(ends.onClose());
   return new Promise<T>((resolve, reject) => {
@@ -85,6 +96,7 @@ export function firstOf<T>(pending: PromiseLike<T>, ends: WaitEnds): Promise<T> 
       clearTimeout(timer);
       if (onAbort) stopListening(signal as AbortSignal, onAbort);
       if (onClose) stopListening(closing as AbortSignal, onClose);
+      owner?.delete(waiter);
       return true;
     };
     const fail = (error: Error): void => {
@@ -92,6 +104,8 @@ export function firstOf<T>(pending: PromiseLike<T>, ends: WaitEnds): Promise<T> 
     };
     const onAbort = signal && ends.onAbort && ((): void => fail((ends.onAbort as () => Error)()));
     const onClose = closing && ends.onClose && ((): void => fail((ends.onClose as () => Error)()));
+    const waiter = { cancel: (): void => fail(ends.onClose ? ends.onClose() : new Error('closed')) };
+    owner?.add(waiter);
     const timer =
       deadline === undefined || deadline === Infinity || !ends.onDeadline
         ? undefined

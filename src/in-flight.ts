@@ -86,9 +86,6 @@ export async function awaitCredentials(
   inFlight: InFlight<Cancellable>,
 ): Promise<Metadata | undefined> {
   const { signal } = call;
-  const closing = new AbortController();
-  const waiter: Cancellable = { cancel: () => closing.abort() };
-  inFlight.add(waiter);
   try {
     return await firstOf(pending, {
       signal,
@@ -99,12 +96,10 @@ export async function awaitCredentials(
           Code.DEADLINE_EXCEEDED,
           `deadline exceeded waiting for credentials (${METHOD_NAMES[call.method]}): nothing was sent`,
         ),
-      closing: closing.signal,
+      owner: inFlight,
       onClose: closedTransportError,
     });
   } catch (error) {
     throw OperationsError.from(error);
-  } finally {
-    inFlight.delete(waiter);
   }
 }
