@@ -11,19 +11,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startEmulator, type Emulator } from '../../src/emulator';
-import { LONGRUN, runCommand, startEmulatorProcess } from '../helpers/cli';
+import { LONGRUN, jsonLines, runCommand, startEmulatorProcess } from '../helpers/cli';
 
 interface Line {
   name: string;
   outcome: string;
   code?: number;
 }
-
-const parse = (stdout: string): Line[] =>
-  stdout
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Line);
 
 /** Runs `longrun cancel --from - --json ...args` in process, feeding `names` on stdin. */
 async function bulk(
@@ -35,7 +29,7 @@ async function bulk(
     stdin: names.join('\n') + '\n',
     ...(onLine && { onLine: (_line: string, count: number) => onLine(count) }),
   });
-  return { code: result.code, lines: parse(result.stdout), stderr: result.stderr };
+  return { code: result.code, lines: jsonLines<Line>(result.stdout), stderr: result.stderr };
 }
 
 /** The same as a subprocess; `onLine` may signal it as lines come. */

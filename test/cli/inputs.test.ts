@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { startEmulator, type Emulator } from '../../src/emulator';
-import { LONGRUN, runCommand } from '../helpers/cli';
+import { LONGRUN, jsonLines, runCommand } from '../helpers/cli';
 
 let emulator: Emulator;
 let dir: string;
@@ -37,10 +37,7 @@ describe('cancel --from with a line far longer than a name', () => {
     const result = await runCommand(['cancel', '--from', from, ...flags()]);
     expect(result.code).toBe(2);
     expect(result.stdout.length).toBeLessThan(2000);
-    const lines = result.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = jsonLines(result.stdout);
     expect(lines).toEqual(
       expect.arrayContaining([
         { name: 'projects/demo/operations/op-1', outcome: 'requested' },
@@ -64,11 +61,9 @@ describe('cancel --from with a line far longer than a name', () => {
     });
     const result = await runCommand(['cancel', '--from', '-', ...flags()], { stdin: endless });
     expect(result.code).toBe(2);
-    const [long] = result.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { name: string; message?: string })
-      .filter((l) => l.name === '--from - line 1');
+    const [long] = jsonLines<{ name: string; message?: string }>(result.stdout).filter(
+      (l) => l.name === '--from - line 1',
+    );
     expect(long?.message).toMatch(new RegExp(`^a line of ${64 * 1024 * 1024} characters`));
     expect(result.stdout).toContain('{"name":"projects/demo/operations/op-3","outcome":"requested"}');
   });

@@ -8,7 +8,7 @@
 import { Code, OperationsClient, type CancelMatchingResult } from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { FAULT_HEADER } from '../../src/emulator/faults';
-import { runCommand } from '../helpers/cli';
+import { jsonLines, runCommand } from '../helpers/cli';
 import { startRecordingServer } from '../helpers/http-server';
 import { transportCases } from '../helpers/transports';
 
@@ -133,10 +133,7 @@ describe('longrun cancel --parent against a server listing outside the parent', 
         '--json',
       ]);
       expect(result.code).toBe(1);
-      const lines = result.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = jsonLines(result.stdout);
       expect(lines).toEqual(
         expect.arrayContaining([
           { name: mine, outcome: 'requested' },

@@ -20,6 +20,14 @@ export interface Finished {
   readonly stderr: string;
 }
 
+/** The JSON lines of a command's stdout (`--json`), parsed. */
+export function jsonLines<T = Record<string, unknown>>(stdout: string): T[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
+}
+
 /** What {@link runCommand} is given besides the arguments. */
 export interface CommandInput {
   /** Standard input's text (default: empty, ended). */
